@@ -18,6 +18,7 @@ struct IdMapping {
     uint32_t containerId = 0;
     uint32_t hostId = 0;
     uint32_t size = 0;
+    bool operator==(const IdMapping&) const = default;
 };
 
 struct Hook {
@@ -25,6 +26,7 @@ struct Hook {
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::optional<int64_t> timeout;  // seconds, >= 1
+    bool operator==(const Hook&) const = default;
 };
 
 struct Hooks {
@@ -34,6 +36,7 @@ struct Hooks {
     std::vector<Hook> startContainer;
     std::vector<Hook> poststart;
     std::vector<Hook> poststop;
+    bool operator==(const Hooks&) const = default;
 };
 
 struct Mount {
@@ -43,16 +46,19 @@ struct Mount {
     std::vector<std::string> options;
     std::vector<IdMapping> uidMappings;
     std::vector<IdMapping> gidMappings;
+    bool operator==(const Mount&) const = default;
 };
 
 struct Root {
     std::string path;
     bool readonly = false;
+    bool operator==(const Root&) const = default;
 };
 
 struct ConsoleSize {
     uint64_t height = 0;
     uint64_t width = 0;
+    bool operator==(const ConsoleSize&) const = default;
 };
 
 struct User {
@@ -61,6 +67,7 @@ struct User {
     std::optional<uint32_t> umask;
     std::vector<uint32_t> additionalGids;
     std::string username;  // Windows only; kept for round trips
+    bool operator==(const User&) const = default;
 };
 
 struct Capabilities {
@@ -69,17 +76,20 @@ struct Capabilities {
     std::optional<std::vector<std::string>> inheritable;
     std::optional<std::vector<std::string>> permitted;
     std::optional<std::vector<std::string>> ambient;
+    bool operator==(const Capabilities&) const = default;
 };
 
 struct Rlimit {
     std::string type;  // RLIMIT_*
     uint64_t hard = 0;
     uint64_t soft = 0;
+    bool operator==(const Rlimit&) const = default;
 };
 
 struct IoPriority {
     std::string ioClass;  // IOPRIO_CLASS_RT | _BE | _IDLE  (JSON "class")
     int32_t priority = 0;
+    bool operator==(const IoPriority&) const = default;
 };
 
 struct Scheduler {
@@ -90,11 +100,13 @@ struct Scheduler {
     std::optional<uint64_t> runtime;
     std::optional<uint64_t> deadline;
     std::optional<uint64_t> period;
+    bool operator==(const Scheduler&) const = default;
 };
 
 struct ExecCpuAffinity {
     std::string initial;
     std::string final;
+    bool operator==(const ExecCpuAffinity&) const = default;
 };
 
 struct Process {
@@ -114,6 +126,7 @@ struct Process {
     std::optional<IoPriority> ioPriority;
     std::optional<Scheduler> scheduler;
     std::optional<ExecCpuAffinity> execCPUAffinity;
+    bool operator==(const Process&) const = default;
 };
 
 enum class NamespaceType { Pid, Network, Mount, Ipc, Uts, User, Cgroup, Time };
@@ -121,16 +134,19 @@ enum class NamespaceType { Pid, Network, Mount, Ipc, Uts, User, Cgroup, Time };
 struct Namespace {
     NamespaceType type = NamespaceType::Mount;
     std::string path;  // empty: create a new one
+    bool operator==(const Namespace&) const = default;
 };
 
 struct TimeOffset {
     int64_t secs = 0;
     uint32_t nanosecs = 0;
+    bool operator==(const TimeOffset&) const = default;
 };
 
 struct TimeOffsets {
     std::optional<TimeOffset> boottime;
     std::optional<TimeOffset> monotonic;
+    bool operator==(const TimeOffsets&) const = default;
 };
 
 struct Device {
@@ -141,6 +157,7 @@ struct Device {
     std::optional<uint32_t> fileMode;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
+    bool operator==(const Device&) const = default;
 };
 
 struct DeviceCgroupRule {
@@ -149,6 +166,7 @@ struct DeviceCgroupRule {
     std::optional<int64_t> major;
     std::optional<int64_t> minor;
     std::string access;  // rwm subset; empty = all
+    bool operator==(const DeviceCgroupRule&) const = default;
 };
 
 struct Memory {
@@ -161,6 +179,7 @@ struct Memory {
     std::optional<bool> disableOOMKiller;
     std::optional<bool> useHierarchy;
     std::optional<bool> checkBeforeUpdate;
+    bool operator==(const Memory&) const = default;
 };
 
 struct Cpu {
@@ -173,10 +192,14 @@ struct Cpu {
     std::string cpus;
     std::string mems;
     std::optional<int64_t> idle;
+    bool operator==(const Cpu&) const = default;
 };
 
 struct Pids {
-    int64_t limit = 0;  // required when pids is present; <= 0 means unlimited
+    // config-linux.md (v1.3.0): OPTIONAL; -1 means no limit ("max"), and 0
+    // is a real limit the kernel accepts. Absent means "leave alone".
+    std::optional<int64_t> limit;
+    bool operator==(const Pids&) const = default;
 };
 
 struct BlockIoDeviceWeight {
@@ -184,12 +207,14 @@ struct BlockIoDeviceWeight {
     int64_t minor = 0;
     std::optional<uint16_t> weight;
     std::optional<uint16_t> leafWeight;
+    bool operator==(const BlockIoDeviceWeight&) const = default;
 };
 
 struct BlockIoDeviceThrottle {
     int64_t major = 0;
     int64_t minor = 0;
     uint64_t rate = 0;
+    bool operator==(const BlockIoDeviceThrottle&) const = default;
 };
 
 struct BlockIo {
@@ -200,26 +225,31 @@ struct BlockIo {
     std::vector<BlockIoDeviceThrottle> throttleWriteBpsDevice;
     std::vector<BlockIoDeviceThrottle> throttleReadIOPSDevice;
     std::vector<BlockIoDeviceThrottle> throttleWriteIOPSDevice;
+    bool operator==(const BlockIo&) const = default;
 };
 
 struct HugepageLimit {
     std::string pageSize;  // e.g. "2MB"
     uint64_t limit = 0;
+    bool operator==(const HugepageLimit&) const = default;
 };
 
 struct NetworkPriority {
     std::string name;
     uint32_t priority = 0;
+    bool operator==(const NetworkPriority&) const = default;
 };
 
 struct Network {
     std::optional<uint32_t> classID;
     std::vector<NetworkPriority> priorities;
+    bool operator==(const Network&) const = default;
 };
 
 struct Rdma {
     std::optional<uint32_t> hcaHandles;
     std::optional<uint32_t> hcaObjects;
+    bool operator==(const Rdma&) const = default;
 };
 
 struct Resources {
@@ -232,6 +262,7 @@ struct Resources {
     std::optional<Network> network;
     std::map<std::string, Rdma> rdma;
     std::map<std::string, std::string> unified;
+    bool operator==(const Resources&) const = default;
 };
 
 struct SeccompArg {
@@ -239,6 +270,7 @@ struct SeccompArg {
     uint64_t value = 0;
     uint64_t valueTwo = 0;
     std::string op;  // SCMP_CMP_*
+    bool operator==(const SeccompArg&) const = default;
 };
 
 struct SeccompSyscall {
@@ -246,6 +278,7 @@ struct SeccompSyscall {
     std::string action;  // SCMP_ACT_*
     std::optional<uint32_t> errnoRet;
     std::vector<SeccompArg> args;
+    bool operator==(const SeccompSyscall&) const = default;
 };
 
 struct Seccomp {
@@ -256,6 +289,7 @@ struct Seccomp {
     std::string listenerPath;
     std::string listenerMetadata;
     std::vector<SeccompSyscall> syscalls;
+    bool operator==(const Seccomp&) const = default;
 };
 
 struct IntelRdt {
@@ -264,21 +298,25 @@ struct IntelRdt {
     std::string l3CacheSchema;
     std::string memBwSchema;
     std::optional<bool> enableMonitoring;
+    bool operator==(const IntelRdt&) const = default;
 };
 
 struct Personality {
     std::string domain;  // LINUX | LINUX32
     std::vector<std::string> flags;
+    bool operator==(const Personality&) const = default;
 };
 
 struct NetDevice {
     std::string name;  // new name inside the container; empty = keep
+    bool operator==(const NetDevice&) const = default;
 };
 
 struct MemoryPolicy {
     std::string mode;  // MPOL_*
     std::string nodes;
     std::vector<std::string> flags;
+    bool operator==(const MemoryPolicy&) const = default;
 };
 
 struct Linux {
@@ -299,6 +337,7 @@ struct Linux {
     std::optional<Personality> personality;
     std::map<std::string, NetDevice> netDevices;
     std::optional<MemoryPolicy> memoryPolicy;
+    bool operator==(const Linux&) const = default;
 };
 
 struct Config {
@@ -311,6 +350,7 @@ struct Config {
     std::optional<Hooks> hooks;
     std::map<std::string, std::string> annotations;
     std::optional<Linux> linux;
+    bool operator==(const Config&) const = default;
 };
 
 const char* to_string(NamespaceType t);
