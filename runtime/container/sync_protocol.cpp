@@ -1,0 +1,50 @@
+#include "runtime/container/sync_protocol.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+
+namespace berth::container {
+
+void SyncChannel::make_pair(SyncChannel& parent, SyncChannel& child) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("create sync socket");
+    parent = SyncChannel(UniqueFd(sv[0]));
+    child = SyncChannel(UniqueFd(sv[1]));
+}
+
+void SyncChannel::send(SyncMsg type, std::string_view payload) const {
+    std::string buf;
+    buf.reserve(payload.size() + 1);
+    buf.push_back(static_cast<char>(type));
+    buf.append(payload);
+    for (;;) {
+        ssize_t n = ::send(fd_.get(), buf.data(), buf.size(), MSG_NOSIGNAL);
+        if (n >= 0) return;
+        if (errno != EINTR) throw_errno("sync send");
+    }
+}
+
+SyncMsg SyncChannel::receive(std::string* payload) const {
+    char buf[8192];
+    ssize_t n;
+    do {
+        n = ::recv(fd_.get(), buf, sizeof buf, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("sync receive");
+    if (n == 0) throw Error("container init exited unexpectedly", EPIPE);
+    if (payload) payload->assign(buf + 1, static_cast<size_t>(n - 1));
+    return static_cast<SyncMsg>(buf[0]);
+}
+
+void SyncChannel::expect(SyncMsg expected) const {
+    std::string payload;
+    SyncMsg got = receive(&payload);
+    if (got == SyncMsg::Error) throw Error(payload);
+    if (got != expected)
+        throw Error("sync protocol: expected message " + std::to_string(int(expected)) + ", got " +
+                    std::to_string(int(got)));
+}
+
+}  // namespace berth::container

@@ -1,0 +1,75 @@
+// The parent/child protocol of `create`.
+//
+// berth makes a container with one clone3() and no re-exec: the parent is the
+// `berth create` (or `run`) process, the child is the container's init, a copy
+// of the same process that sets the container up and finally execve()s the
+// user's program. They talk over a SOCK_SEQPACKET socketpair; each message is
+// one packet: a type byte, then an optional payload.
+//
+//   parent                                   child (container init)
+//   ------                                   ----------------------
+//   clone3(new namespaces, pidfd,
+//          CLONE_INTO_CGROUP on v2)
+//   [if the child must wait: v1 cgroups
+//    joined, uid/gid maps written]
+//                         ---- Go ------->   (waits for Go only when told to by the plan)
+//                                            join namespaces by path, time ns offsets,
+//                                            hostname, rootfs mounts, /dev
+//   [if prestart/createRuntime hooks]
+//                         <--- Mounted ---
+//   run prestart, createRuntime hooks
+//   (runtime namespace, state "creating")
+//                         ---- Go ------->
+//                                            createContainer hooks (container namespaces),
+//                                            pivot_root, masked/readonly paths, sysctl,
+//                                            console, rlimits, user, capabilities, cwd,
+//                                            resolve args[0]
+//                         <--- Ready -----
+//   write state.json, pid file
+//                         ---- Commit --->
+//   exit (create) / go on (run)              open exec.fifo for writing: blocks until
+//                                            `start` opens it for reading
+//
+// Any failure in the child is sent as Error(message) and the child exits; a
+// read that returns EOF means the other side died, and the child exits too,
+// so a SIGKILLed `create` never leaves a half-made init waiting.
+//
+// `start` and init meet at <state dir>/exec.fifo (runc's protocol): start opens
+// it for reading, which unblocks init's open(); init writes one byte, runs the
+// startContainer hooks, loads seccomp and execve()s. The fifo fd is O_CLOEXEC,
+// so start reads EOF exactly when execve succeeded; if it failed, init writes
+// the error text first, and start reports it. start then removes the fifo:
+// "fifo exists" is how `state` tells created from running.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/unique_fd.hpp"
+
+namespace berth::container {
+
+enum class SyncMsg : uint8_t { Go = 1, Mounted = 2, Ready = 3, Commit = 4, Error = 5 };
+
+// One end of the socketpair.
+class SyncChannel {
+public:
+    SyncChannel() = default;
+    explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+    static void make_pair(SyncChannel& parent, SyncChannel& child);
+
+    void send(SyncMsg, std::string_view payload = {}) const;
+    // Receives one message; throws on EOF ("peer exited") or I/O errors.
+    SyncMsg receive(std::string* payload = nullptr) const;
+    // Receives and requires `expected`; an Error message becomes a thrown Error.
+    void expect(SyncMsg expected) const;
+
+    int fd() const { return fd_.get(); }
+    void close() { fd_.reset(); }
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace berth::container

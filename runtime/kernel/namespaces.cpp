@@ -1,0 +1,136 @@
+#include "runtime/kernel/namespaces.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "common/error.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+namespace berth::kernel {
+
+using spec::NamespaceType;
+
+int clone_flag(NamespaceType t) {
+    switch (t) {
+        case NamespaceType::Pid: return CLONE_NEWPID;
+        case NamespaceType::Network: return CLONE_NEWNET;
+        case NamespaceType::Mount: return CLONE_NEWNS;
+        case NamespaceType::Ipc: return CLONE_NEWIPC;
+        case NamespaceType::Uts: return CLONE_NEWUTS;
+        case NamespaceType::User: return CLONE_NEWUSER;
+        case NamespaceType::Cgroup: return CLONE_NEWCGROUP;
+        case NamespaceType::Time: return CLONE_NEWTIME;
+    }
+    return 0;
+}
+
+const NamespaceJoin* NamespacePlan::join_of(NamespaceType t) const {
+    for (const auto& j : joins)
+        if (j.type == t) return &j;
+    return nullptr;
+}
+
+NamespacePlan plan_namespaces(const spec::Config& config) {
+    NamespacePlan plan;
+    if (!config.linux) return plan;
+    for (const auto& ns : config.linux->namespaces) {
+        if (!ns.path.empty()) {
+            // The user namespace is joined first: it decides what we may do in the others.
+            if (ns.type == NamespaceType::User)
+                plan.joins.insert(plan.joins.begin(), {ns.type, ns.path});
+            else
+                plan.joins.push_back({ns.type, ns.path});
+            if (ns.type == NamespaceType::Mount) plan.joinsMount = true;
+            continue;
+        }
+        switch (ns.type) {
+            case NamespaceType::Time: plan.newTime = true; break;
+            case NamespaceType::User: plan.newUser = true; [[fallthrough]];
+            default: plan.cloneFlags |= static_cast<uint64_t>(clone_flag(ns.type));
+        }
+        if (ns.type == NamespaceType::Mount) plan.newMount = true;
+    }
+    return plan;
+}
+
+ClonedProcess clone_process(uint64_t flags, int cgroupFd) {
+    int pidfd = -1;
+    clone_args args{};
+    args.flags = flags | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cgroupFd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroupFd);
+    }
+    long ret = syscall(SYS_clone3, &args, sizeof args);
+    if (ret < 0) throw_errno(cgroupFd >= 0 ? "clone3 into cgroup" : "clone3");
+    ClonedProcess p;
+    p.pid = static_cast<pid_t>(ret);
+    if (ret > 0) p.pidfd.reset(pidfd);
+    return p;
+}
+
+void join_namespace(const NamespaceJoin& join) {
+    std::string what = std::string("join ") + spec::to_string(join.type) + " namespace " + join.path;
+    UniqueFd fd(::open(join.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_errno(what);
+    if (::setns(fd.get(), clone_flag(join.type)) < 0) throw_errno(what);
+}
+
+static void write_file(const std::string& path, const std::string& data) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open " + path);
+    ssize_t n = ::write(fd.get(), data.data(), data.size());
+    if (n < 0) throw_errno("write " + path);
+    if (static_cast<size_t>(n) != data.size()) throw Error("write " + path + ": short write");
+}
+
+static std::string map_text(const std::vector<spec::IdMapping>& maps) {
+    std::string s;
+    for (const auto& m : maps)
+        s += std::to_string(m.containerId) + " " + std::to_string(m.hostId) + " " + std::to_string(m.size) + "\n";
+    return s;
+}
+
+void write_id_mappings(pid_t pid, const std::vector<spec::IdMapping>& uids,
+                       const std::vector<spec::IdMapping>& gids) {
+    std::string base = "/proc/" + std::to_string(pid);
+    try {
+        if (!uids.empty()) write_file(base + "/uid_map", map_text(uids));
+        if (!gids.empty()) write_file(base + "/gid_map", map_text(gids));
+    } catch (const Error& e) {
+        throw e.wrap("write user namespace id mappings");
+    }
+}
+
+void enter_new_time_namespace(const spec::TimeOffsets& offsets) {
+    if (::unshare(CLONE_NEWTIME) < 0) throw_errno("create time namespace");
+    std::string text;
+    if (offsets.monotonic)
+        text += "monotonic " + std::to_string(offsets.monotonic->secs) + " " + std::to_string(offsets.monotonic->nanosecs) + "\n";
+    if (offsets.boottime)
+        text += "boottime " + std::to_string(offsets.boottime->secs) + " " + std::to_string(offsets.boottime->nanosecs) + "\n";
+    try {
+        if (!text.empty()) write_file("/proc/self/timens_offsets", text);
+    } catch (const Error& e) {
+        throw e.wrap("set time namespace offsets");
+    }
+    // unshare() only affects children; setns() on time_for_children moves us in too.
+    join_namespace({spec::NamespaceType::Time, "/proc/self/ns/time_for_children"});
+}
+
+}  // namespace berth::kernel

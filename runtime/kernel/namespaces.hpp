@@ -1,0 +1,57 @@
+// Namespaces: which to create and which to join, the clone3() call that
+// creates the container's init, id maps, joining by path, time offsets.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.hpp"
+#include "spec/config.hpp"
+
+namespace berth::kernel {
+
+int clone_flag(spec::NamespaceType);
+
+struct NamespaceJoin {
+    spec::NamespaceType type;
+    std::string path;
+};
+
+// What linux.namespaces asks for, split into clone flags and joins.
+struct NamespacePlan {
+    uint64_t cloneFlags = 0;          // CLONE_NEW* created by clone3 (time is created by the child: offsets first)
+    bool newUser = false;
+    bool newTime = false;             // unshare + offsets + setns in the child
+    bool newMount = false;
+    bool joinsMount = false;
+    bool hasMountNamespace() const { return newMount || joinsMount; }
+    std::vector<NamespaceJoin> joins;  // in the order they must be entered: user first
+    const NamespaceJoin* join_of(spec::NamespaceType) const;
+};
+
+NamespacePlan plan_namespaces(const spec::Config&);
+
+struct ClonedProcess {
+    pid_t pid = 0;   // 0 in the child
+    UniqueFd pidfd;  // parent only
+};
+
+// clone3() without CLONE_VM: fork semantics plus new namespaces, a pidfd, and
+// (cgroupFd >= 0) CLONE_INTO_CGROUP so the child never runs outside its cgroup.
+// Throws berth::Error with the errno; a caller may retry without cgroupFd.
+ClonedProcess clone_process(uint64_t flags, int cgroupFd);
+
+// Opens a namespace file and setns() into it, checking it is of that type.
+void join_namespace(const NamespaceJoin&);
+
+// Writes /proc/PID/{uid,gid}_map (the parent does this for a new user namespace).
+void write_id_mappings(pid_t pid, const std::vector<spec::IdMapping>& uids,
+                       const std::vector<spec::IdMapping>& gids);
+
+// In the child: create a time namespace, write its offsets, and enter it.
+void enter_new_time_namespace(const spec::TimeOffsets&);
+
+}  // namespace berth::kernel
