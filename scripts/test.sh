@@ -9,6 +9,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 exec </dev/null   # nothing here reads a terminal (CI has no stdin)
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"   # runc, crun, ip live there
 jobs=${BERTH_JOBS:-$(nproc)}
 
 ./scripts/install-deps.sh || exit 1

@@ -250,6 +250,18 @@ TEST_CASE("TestRoot drives real runc: run", "[harness][runc]") {
     require_nothing_left(bundle, root, -1);
 }
 
+TEST_CASE("TestRoot finds a runtime in sbin without PATH's help", "[harness][runc]") {
+    const char* path = std::getenv("PATH");
+    std::string saved = path ? path : "";
+    ::setenv("PATH", "/usr/bin:/bin", 1);
+    TestRoot root("runc");
+    ::setenv("PATH", saved.c_str(), 1);
+    CHECK(root.runtime() == "runc");
+    auto r = root.run({"--version"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("runc version") != std::string::npos);
+}
+
 TEST_CASE("TestRoot drives real runc: create, start, state, kill, delete", "[harness][runc]") {
     TestBundle bundle;
     TestRoot root("runc");

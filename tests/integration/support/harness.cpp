@@ -180,6 +180,19 @@ void remove_tree(const std::string& path) {
         std::cerr << "harness: could not remove all of " << path << "\n";
 }
 
+// A runtime named without a slash ("runc") is looked up on PATH and then in
+// the sbin dirs, which a non-login root PATH may lack (runc is /usr/sbin/runc).
+std::string find_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    std::string dirs = (std::getenv("PATH") ? std::getenv("PATH") : "") + std::string(":/usr/local/sbin:/usr/sbin:/sbin");
+    std::istringstream in(dirs);
+    for (std::string d; std::getline(in, d, ':');) {
+        std::string p = (d.empty() ? "." : d) + "/" + name;
+        if (::access(p.c_str(), X_OK) == 0) return p;
+    }
+    return name;  // run_command reports it (status 127)
+}
+
 std::string counter_suffix() {
     static std::atomic<unsigned> n{0};
     return std::to_string(::getpid()) + "-" + std::to_string(++n);
@@ -330,7 +343,7 @@ CommandResult run_command(const std::vector<std::string>& argv, std::string_view
 }
 
 TestRoot::TestRoot(std::string runtime)
-    : runtime_(std::move(runtime)), path_("/run/berth-test-" + counter_suffix()) {
+    : runtime_(std::move(runtime)), program_(find_program(runtime_)), path_("/run/berth-test-" + counter_suffix()) {
     if (::mkdir(path_.c_str(), 0700) != 0) throw_errno("mkdir " + path_);
 }
 
@@ -358,7 +371,7 @@ TestRoot::~TestRoot() {
 
 CommandResult TestRoot::run(const std::vector<std::string>& args, std::string_view stdinData,
                             int timeoutSec) const {
-    std::vector<std::string> argv{runtime_, "--root", path_};
+    std::vector<std::string> argv{program_, "--root", path_};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, stdinData, timeoutSec);
 }

@@ -37,7 +37,8 @@ CommandResult run_command(const std::vector<std::string>& argv, std::string_view
 // A private state root for one test: a fresh dir /run/berth-test-<pid>-<n>.
 // The destructor runs `<runtime> --root <path> delete --force <id>` for every
 // container dir left in it, then removes the dir. runtime defaults to berth;
-// tests may pass "runc" or "crun" for side-by-side comparisons.
+// tests may pass "runc" or "crun" for side-by-side comparisons (a name
+// without a slash is looked up on PATH, then in /usr/local/sbin, /usr/sbin, /sbin).
 class TestRoot {
 public:
     explicit TestRoot(std::string runtime = BERTH_BINARY);
@@ -52,7 +53,8 @@ public:
                       int timeoutSec = 60) const;
 
 private:
-    std::string runtime_;
+    std::string runtime_;  // as given
+    std::string program_;  // what is run: runtime_, or where PATH or an sbin dir has it
     std::string path_;
 };
 
