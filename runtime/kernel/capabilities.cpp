@@ -56,13 +56,9 @@ std::vector<std::string> known_capabilities() {
 
 std::optional<cap_value_t> parse_capability(std::string_view name) {
     if (name.substr(0, 4) != "CAP_" || name.size() == 4) return std::nullopt;
-    for (char c : name)
-        if (!(std::isupper(static_cast<unsigned char>(c)) || c == '_' || std::isdigit(static_cast<unsigned char>(c))))
-            return std::nullopt;
+    // cap_from_name is case-insensitive and also takes numbers; runc only
+    // knows the exact upper-case names, so the name must round-trip.
     cap_value_t cap = 0;
-    // cap_from_name also takes numbers: the character check above excludes them
-    // ("CAP_" + digits is not a libcap name either, but be explicit).
-    if (std::isdigit(static_cast<unsigned char>(name[4]))) return std::nullopt;
     if (cap_from_name(std::string(name).c_str(), &cap) != 0) return std::nullopt;
     if (cap < 0 || cap >= kMaxBits || libcap_name(cap) != name) return std::nullopt;
     return cap;
