@@ -1,0 +1,163 @@
+// The cgroup v2 backend: one directory below the unified mount.
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/error.hpp"
+#include "runtime/cgroups/backends.hpp"
+#include "runtime/cgroups/device_filter.hpp"
+#include "runtime/cgroups/devices.hpp"
+#include "runtime/cgroups/files.hpp"
+#include "runtime/cgroups/teardown.hpp"
+#include "runtime/cgroups/v2_resources.hpp"
+#include "runtime/cgroups/v2_stats.hpp"
+
+namespace berth::cgroups {
+
+namespace {
+
+constexpr auto kFreezeTimeout = std::chrono::seconds(10);
+
+bool events_frozen(const std::string& dir) {
+    auto ev = read_file_if_exists(dir, "cgroup.events");
+    return ev && parse_flat_keyed(*ev)["frozen"] == 1;
+}
+
+class V2Manager final : public Manager {
+public:
+    V2Manager(const std::string& path, const Layout& layout, bool create)
+        : Manager(path, layout), dir_(join_cgroup(layout.unified, path)) {
+        if (create) {
+            enable_v2_controllers(layout_.unified, path_, {});
+            make_cgroup_dirs(layout_.unified, path_);
+        }
+        fd_ = UniqueFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!fd_ && (create || errno != ENOENT)) throw_errno("open cgroup " + dir_);
+    }
+
+    std::vector<std::string> directories() const override { return {dir_}; }
+
+    int clone_into_fd() const override { return fd_.get(); }
+
+    void add_process(pid_t pid) override {
+        // EINVAL can mean the task is still being created (TASK_NEW): retry briefly, as runc does.
+        for (int attempt = 0;; ++attempt) {
+            int err = try_write_file(dir_, "cgroup.procs", std::to_string(pid));
+            if (err == 0) return;
+            if (err == EINVAL && attempt < 5) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(30));
+                continue;
+            }
+            throw_errno("add process " + std::to_string(pid) + " to cgroup " + dir_, err);
+        }
+    }
+
+    void apply(const spec::Resources& r, bool isUpdate) override {
+        apply_v2_resources(dir_, r, isUpdate);
+        if (isUpdate && r.devices.empty()) return;
+        if (in_user_namespace()) {
+            spdlog::debug("in a user namespace: device rules for {} skipped", dir_);
+            return;
+        }
+        DeviceState state = emulate_devices(to_device_rules(r.devices));
+        if (!fd_) throw_errno("open cgroup " + dir_, ENOENT);
+        try {
+            install_device_filter(fd_.get(), device_filter_program(state), dir_);
+        } catch (const Error& e) {
+            throw e.wrap("linux.resources.devices");
+        }
+    }
+
+    void freeze() override { freeze_v2(dir_, true); }
+    void thaw() override { freeze_v2(dir_, false); }
+    FreezerState freezer_state() const override { return freezer_state_v2(dir_); }
+
+    std::vector<pid_t> pids() const override { return unique_sorted(read_pids(dir_, true)); }
+
+    void kill_all(int signal) override {
+        if (signal == SIGKILL && file_exists(dir_, "cgroup.kill")) {
+            write_file(dir_, "cgroup.kill", "1");
+            return;
+        }
+        const bool wasFrozen = freezer_state() != FreezerState::Thawed;
+        if (!wasFrozen) {
+            try {
+                freeze();
+            } catch (const Error& e) {
+                spdlog::warn("kill: {}", e.what());
+            }
+        }
+        signal_pids(pids(), signal);
+        if (!wasFrozen || signal == SIGKILL) thaw();
+    }
+
+    void destroy() override {
+        struct stat st {};
+        if (::stat(dir_.c_str(), &st) != 0 && errno == ENOENT) {
+            fd_.reset();
+            return;
+        }
+        auto kick = [this] {
+            if (file_exists(dir_, "cgroup.kill")) {
+                (void)try_write_file(dir_, "cgroup.kill", "1");
+            } else {
+                signal_pids(read_pids(dir_, true), SIGKILL);
+                (void)try_write_file(dir_, "cgroup.freeze", "0");
+            }
+        };
+        kick();
+        remove_cgroup_tree(dir_, kick);
+        fd_.reset();
+    }
+
+    Stats stats() const override {
+        if (!fd_) throw_errno("open cgroup " + dir_, ENOENT);
+        return read_v2_stats(dir_);
+    }
+
+    OomWatch watch_oom() const override { return OomWatch::for_v2(dir_); }
+
+private:
+    std::string dir_;
+    UniqueFd fd_;
+};
+
+}  // namespace
+
+void freeze_v2(const std::string& dir, bool freeze) {
+    if (!file_exists(dir, "cgroup.freeze"))
+        throw Error(std::string(freeze ? "freeze " : "thaw ") + dir + ": cgroup.freeze missing (the kernel needs Linux 5.2+)",
+                    ENOENT);
+    write_file(dir, "cgroup.freeze", freeze ? "1" : "0");
+    if (!freeze) return;
+    const auto deadline = std::chrono::steady_clock::now() + kFreezeTimeout;
+    auto pause = std::chrono::microseconds(200);
+    while (!events_frozen(dir)) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            (void)try_write_file(dir, "cgroup.freeze", "0");
+            throw Error("freeze " + dir + ": tasks did not stop within 10s");
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds(20000));
+    }
+}
+
+FreezerState freezer_state_v2(const std::string& dir) {
+    auto want = read_file_if_exists(dir, "cgroup.freeze");
+    if (!want) {
+        if (!file_exists(dir, "cgroup.procs")) throw_errno("read freezer state of " + dir, ENOENT);
+        return FreezerState::Thawed;  // kernel without the v2 freezer
+    }
+    if (trim(*want) != "1") return FreezerState::Thawed;
+    return events_frozen(dir) ? FreezerState::Frozen : FreezerState::Freezing;
+}
+
+std::unique_ptr<Manager> make_v2_manager(const std::string& path, const Layout& layout, bool create) {
+    return std::make_unique<V2Manager>(path, layout, create);
+}
+
+}  // namespace berth::cgroups
