@@ -1,5 +1,6 @@
 #include "runtime/kernel/seccomp_cache.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -9,10 +10,13 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "common/error.hpp"
 
@@ -22,6 +26,9 @@ namespace {
 constexpr char kMagic[8] = {'B', 'E', 'R', 'T', 'H', 'S', 'C', 'F'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr uint32_t kMaxInsns = 4096;
+// Entries are ~10 KiB and engines use a handful of profiles; past this many
+// (old kernels, libseccomp upgrades) the least recently written ones go.
+constexpr size_t kMaxEntries = 64;
 constexpr unsigned kKnownFlags = SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
                                  SECCOMP_FILTER_FLAG_TSYNC_ESRCH | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 
@@ -226,6 +233,37 @@ void write_entry(int dirfd, const std::string& name, const SeccompCacheKey& key,
 
 std::string entry_name(const SeccompCacheKey& key) { return seccomp_cache_key_hex(key) + ".bpf"; }
 
+// Keeps the directory bounded: runs only after a miss, so never on the fast path.
+void prune(int dirfd, const std::string& keep) {
+    int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        ::close(fd);
+        return;
+    }
+    std::vector<std::pair<struct timespec, std::string>> entries;
+    const time_t staleTmp = ::time(nullptr) - 60;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view n = e->d_name;
+        struct stat st {};
+        if (::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        // A temp file a crashed writer left behind.
+        if (n.find(".bpf.tmp-") != std::string_view::npos) {
+            if (st.st_mtime < staleTmp) ::unlinkat(dirfd, e->d_name, 0);
+            continue;
+        }
+        if (n.size() < 4 || n.substr(n.size() - 4) != ".bpf" || n == keep) continue;
+        entries.emplace_back(st.st_mtim, std::string(n));
+    }
+    ::closedir(d);
+    if (entries.size() < kMaxEntries) return;
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        return a.first.tv_sec != b.first.tv_sec ? a.first.tv_sec < b.first.tv_sec : a.first.tv_nsec < b.first.tv_nsec;
+    });
+    for (size_t i = 0; i + kMaxEntries - 1 < entries.size(); ++i) ::unlinkat(dirfd, entries[i].second.c_str(), 0);
+}
+
 }  // namespace
 
 SeccompCacheKey seccomp_cache_key(const spec::Seccomp& cfg) {
@@ -273,6 +311,7 @@ SeccompProgram load_or_compile_seccomp(const spec::Seccomp& cfg, const std::stri
     if (dir) {
         try {
             write_entry(dir.get(), name, key, prog);
+            prune(dir.get(), name);
         } catch (const Error& e) {
             spdlog::warn("seccomp cache: cannot store {}: {}", name, e.what());
         }

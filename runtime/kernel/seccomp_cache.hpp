@@ -9,7 +9,8 @@
 // the seccomp flags the kernel accepts. An entry is used only after checking
 // magic, format version, full key, length and checksum, and that it is a
 // regular file owned by us and writable by nobody else; anything else is
-// recompiled and replaced, never trusted. The directory is created 0700 and
+// recompiled and replaced, never trusted. After a miss the directory is
+// trimmed to the 64 most recently written entries. The directory is created 0700 and
 // must be owned by the caller; keep it outside every container's rootfs
 // (e.g. "<berth --root>/seccomp-cache").
 #pragma once

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -268,6 +269,41 @@ TEST_CASE("an unusable cache directory is bypassed, not fatal", "[seccomp][cache
         load_or_compile_seccomp(s, dir, &compiled);
         CHECK_FALSE(compiled);
     }
+}
+
+TEST_CASE("the cache stays bounded: a store drops the oldest entries", "[seccomp][cache]") {
+    TempDir tmp;
+    for (int i = 0; i < 80; ++i) {
+        char name[64];
+        std::snprintf(name, sizeof name, "/%032x.bpf", i);
+        write_file(tmp.path() + name, "old");
+        struct timespec times[2] = {{1000 + i, 0}, {1000 + i, 0}};  // entry i is i seconds newer
+        REQUIRE(::utimensat(AT_FDCWD, (tmp.path() + name).c_str(), times, 0) == 0);
+    }
+    write_file(tmp.path() + "/unrelated.txt", "kept");
+    const std::string staleTmp = tmp.path() + "/0123.bpf.tmp-99999", freshTmp = tmp.path() + "/0123.bpf.tmp-99998";
+    write_file(staleTmp, "x");
+    write_file(freshTmp, "x");  // maybe another process writing right now
+    struct timespec old[2] = {{1000, 0}, {1000, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, staleTmp.c_str(), old, 0) == 0);
+    auto s = base_profile();
+    bool compiled = false;
+    load_or_compile_seccomp(s, tmp.path(), &compiled);
+    REQUIRE(compiled);
+    size_t bpf = 0;
+    for (const auto& e : fs::directory_iterator(tmp.path())) bpf += e.path().extension() == ".bpf";
+    CHECK(bpf == 64);
+    CHECK(fs::exists(seccomp_cache_entry_path(tmp.path(), seccomp_cache_key(s))));
+    CHECK(fs::exists(tmp.path() + "/unrelated.txt"));
+    CHECK_FALSE(fs::exists(staleTmp));
+    CHECK(fs::exists(freshTmp));
+    char newest[64], oldest[64];
+    std::snprintf(newest, sizeof newest, "/%032x.bpf", 79);
+    std::snprintf(oldest, sizeof oldest, "/%032x.bpf", 0);
+    CHECK(fs::exists(tmp.path() + newest));
+    CHECK_FALSE(fs::exists(tmp.path() + oldest));
+    load_or_compile_seccomp(s, tmp.path(), &compiled);
+    CHECK_FALSE(compiled);
 }
 
 TEST_CASE("an invalid profile still fails through the cache", "[seccomp][cache]") {
