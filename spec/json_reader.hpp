@@ -1,15 +1,21 @@
-// Internal to spec/: strict, path-naming reading of an nlohmann::json tree.
-// The path of the value being read lives on the stack (Path links to its
-// parent) and is only turned into text when an error is thrown, so the happy
-// path allocates nothing for it. Strings are moved out of the tree, which the
-// caller owns and throws away after parsing.
+// Internal to spec/: a strict pull parser that reads JSON text straight into
+// the spec types, without building a tree first. The path of the value being
+// read lives on the stack (Path links to its parent) and only becomes text
+// when an error is thrown, so the happy path allocates nothing for it.
+//
+// Conventions shared by all documents (config, process, resources, state):
+//   - a member whose value is null reads as absent (as in the Go runtimes);
+//   - unknown members are skipped (config.md, Extensibility), after a full
+//     syntax check;
+//   - a later duplicate member replaces an earlier one;
+//   - strings must be valid UTF-8; numbers read into integer fields must be
+//     integers within the field's range.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -19,8 +25,6 @@
 #include "spec/spec_error.hpp"
 
 namespace berth::spec::detail {
-
-using Json = nlohmann::json;
 
 // A location in a JSON document: the root, or a field / array index / map key
 // of a parent location. Build children as named locals (or inside one full
@@ -51,10 +55,10 @@ private:
     std::size_t index_ = 0;
 };
 
-// `s` as a JSON string literal, for messages ("netns" -> "\"netns\"").
+// `s` as a JSON string literal for messages: quote("netns") == "\"netns\"".
 std::string quote(std::string_view s);
 
-// "one of: a, b, c" for enum messages.
+// "expected one of: a, b, c" for enum messages.
 template <class List>
 std::string one_of(const List& values) {
     std::string out = "expected one of: ";
@@ -71,150 +75,157 @@ std::string one_of(const List& values) {
 class Ctx {
 public:
     explicit Ctx(std::string_view origin) : origin_(origin) {}
+    // "<origin>: <path>: <what>" (no path part at the root).
     [[noreturn]] void fail(const Path& at, std::string_view what) const;
+    // "<origin>: <path>: <value> is out of range (expected <expected>)".
     [[noreturn]] void out_of_range(const Path& at, std::string_view value, std::string_view expected) const;
+    // "<origin>: <path>: missing required field \"<field>\"".
+    [[noreturn]] void missing(const Path& at, std::string_view field) const;
     std::string_view origin() const { return origin_; }
 
 private:
     std::string_view origin_;
 };
 
-// Reads an integer of type T, rejecting non-integers and out-of-range values
-// with "<v> is out of range (expected <min> to <max>)".
+class Pull {
+public:
+    enum class Kind : std::uint8_t { Object, Array, String, Number, Bool, Null };
+
+    Pull(std::string_view text, const Ctx& c) : s_(text), c_(c) {}
+    Pull(const Pull&) = delete;
+    Pull& operator=(const Pull&) = delete;
+
+    const Ctx& ctx() const { return c_; }
+
+    // The kind of the value at the cursor; a syntax error when none starts there.
+    Kind peek();
+
+    std::string string(const Path& p);
+    bool boolean(const Path& p);
+    template <class T>
+    T integer(const Path& p);
+    std::vector<std::string> strings(const Path& p);
+    template <class T>
+    std::vector<T> integers(const Path& p);
+    std::map<std::string, std::string> string_map(const Path& p);
+    void skip();  // any value, fully checked
+
+    // f(std::string_view key, const Path& member) -> bool for every member
+    // whose value is not null; f reads the value and returns true, or returns
+    // false to have it skipped.
+    template <class F>
+    void object(const Path& p, F&& f) {
+        members(p, /*as_map=*/false, f);
+    }
+    // The same for an object used as a map: member paths print as p["key"].
+    template <class F>
+    void map(const Path& p, F&& f) {
+        members(p, /*as_map=*/true, f);
+    }
+    // f(std::size_t index, const Path& element) reads each element.
+    template <class F>
+    void array(const Path& p, F&& f) {
+        open(p, '[', "expected an array");
+        if (close_if(']')) return;
+        for (std::size_t i = 0;; ++i) {
+            Path ip = p.index(i);
+            f(i, ip);
+            if (!next_in(']')) break;
+        }
+        leave();
+    }
+
+    // Only whitespace may follow the document.
+    void end();
+
+private:
+    template <class F>
+    void members(const Path& p, bool as_map, F& f) {
+        open(p, '{', "expected an object");
+        if (close_if('}')) return;
+        std::string scratch;  // holds a key that had escapes; lives for this object
+        for (;;) {
+            std::string_view key = read_key(scratch);
+            if (peek() == Kind::Null) {
+                literal("null");
+            } else {
+                Path kp = as_map ? p.key(key) : p.field(key);
+                if (!f(key, kp)) skip();
+            }
+            if (!next_in('}')) break;
+        }
+        leave();
+    }
+
+    void ws();
+    void literal(std::string_view word);
+    void open(const Path& p, char bracket, std::string_view type_error);
+    bool close_if(char bracket);
+    bool next_in(char closing);  // after a member/element: ',' -> true, closing -> false
+    void leave() { --depth_; }
+    std::string_view read_key(std::string& scratch);
+    // A string token at the cursor: a view into the text when it has no
+    // escapes, else decoded into `scratch`.
+    std::string_view string_token(std::string& scratch);
+    // A number token at the cursor; integral is false for fractions/exponents.
+    std::string_view number_token(bool& integral);
+    [[noreturn]] void syntax(std::size_t at, std::string_view what) const;
+    [[noreturn]] void unexpected(std::string_view expected) const;
+
+    std::string_view s_;
+    std::size_t pos_ = 0;
+    int depth_ = 0;
+    const Ctx& c_;
+};
+
+// Throws the first syntax error of `text`, if any. Readers call it when they
+// fail half-way, so a truncated or malformed document reports that rather
+// than whatever type error came first.
+void check_syntax(std::string_view text, const Ctx& c);
+
+// Runs read(Pull&, const Path& root) over a whole document, which must hold
+// nothing after the value read.
+template <class F>
+auto read_document(std::string_view text, const Ctx& c, F&& read) {
+    try {
+        Pull j(text, c);
+        Path root;
+        auto value = read(j, root);
+        j.end();
+        return value;
+    } catch (const SpecError&) {
+        check_syntax(text, c);
+        throw;
+    }
+}
+
 template <class T>
-T read_int(const Ctx& c, const Json& v, const Path& p) {
+T Pull::integer(const Path& p) {
     static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>);
     constexpr auto lo = std::numeric_limits<T>::min();
     constexpr auto hi = std::numeric_limits<T>::max();
-    auto range = [&](const auto& got) {
-        c.out_of_range(p, std::to_string(got), std::to_string(lo) + " to " + std::to_string(hi));
-    };
-    if (v.is_number_unsigned()) {
-        auto u = v.get<std::uint64_t>();
-        if (!std::in_range<T>(u)) range(u);
-        return static_cast<T>(u);
+    if (peek() != Kind::Number) c_.fail(p, "expected an integer");
+    bool integral = false;
+    std::string_view tok = number_token(integral);
+    if (!integral) c_.fail(p, "expected an integer");
+    auto range = [&] { c_.out_of_range(p, tok, std::to_string(lo) + " to " + std::to_string(hi)); };
+    if (tok.front() == '-') {
+        std::int64_t v = 0;
+        auto [end, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+        if (ec != std::errc() || !std::in_range<T>(v)) range();
+        return static_cast<T>(v);
     }
-    if (v.is_number_integer()) {
-        auto i = v.get<std::int64_t>();
-        if (!std::in_range<T>(i)) range(i);
-        return static_cast<T>(i);
-    }
-    c.fail(p, "expected an integer");
+    std::uint64_t v = 0;
+    auto [end, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+    if (ec != std::errc() || !std::in_range<T>(v)) range();
+    return static_cast<T>(v);
 }
 
-std::string take_string(const Ctx& c, Json& v, const Path& p);
-bool read_bool(const Ctx& c, const Json& v, const Path& p);
-std::vector<std::string> take_strings(const Ctx& c, Json& v, const Path& p);
-std::map<std::string, std::string> take_string_map(const Ctx& c, Json& v, const Path& p);
-Json::array_t& as_array(const Ctx& c, Json& v, const Path& p);
-
-// A JSON object being read. Absent fields and fields set to null both read as
-// "not set" (Go runtimes, which produce most configs, treat null that way).
-// Unknown fields are ignored (config.md, Extensibility).
-class Obj {
-public:
-    Obj(const Ctx& c, Json& v, const Path& p);
-    Obj(const Obj&) = delete;
-    Obj& operator=(const Obj&) = delete;
-
-    const Ctx& ctx() const { return c_; }
-    const Path& path() const { return path_; }
-
-    Json* find(std::string_view name) const;  // nullptr when absent or null
-    Json& need(std::string_view name) const;  // throws 'missing required field "name"'
-    bool has(std::string_view name) const { return find(name) != nullptr; }
-
-    template <class T>
-    std::optional<T> opt_int(std::string_view name) const {
-        Json* v = find(name);
-        if (!v) return std::nullopt;
-        Path p = path_.field(name);
-        return read_int<T>(c_, *v, p);
-    }
-    template <class T>
-    T req_int(std::string_view name) const {
-        Json& v = need(name);
-        Path p = path_.field(name);
-        return read_int<T>(c_, v, p);
-    }
-    template <class T>
-    T int_or(std::string_view name, T dflt) const {
-        return opt_int<T>(name).value_or(dflt);
-    }
-
-    std::string str(std::string_view name) const;  // "" when not set
-    std::optional<std::string> opt_str(std::string_view name) const;
-    std::string req_str(std::string_view name) const;
-    bool flag(std::string_view name) const;  // false when not set
-    std::optional<bool> opt_bool(std::string_view name) const;
-    std::vector<std::string> strs(std::string_view name) const;  // empty when not set
-    std::optional<std::vector<std::string>> opt_strs(std::string_view name) const;
-    std::map<std::string, std::string> str_map(std::string_view name) const;
-
-    // f(Obj&) -> R for a sub-object; nullopt when not set.
-    template <class F>
-    auto opt_obj(std::string_view name, F&& f) const -> std::optional<std::invoke_result_t<F, Obj&>> {
-        Json* v = find(name);
-        if (!v) return std::nullopt;
-        Path p = path_.field(name);
-        Obj o(c_, *v, p);
-        return f(o);
-    }
-    // f(Obj&) -> R for each object of an array; empty when not set.
-    template <class F>
-    auto objs(std::string_view name, F&& f) const -> std::vector<std::invoke_result_t<F, Obj&>> {
-        std::vector<std::invoke_result_t<F, Obj&>> out;
-        Json* v = find(name);
-        if (!v) return out;
-        Path p = path_.field(name);
-        auto& arr = as_array(c_, *v, p);
-        out.reserve(arr.size());
-        for (std::size_t i = 0; i < arr.size(); ++i) {
-            Path ip = p.index(i);
-            Obj o(c_, arr[i], ip);
-            out.push_back(f(o));
-        }
-        return out;
-    }
-    // f(Obj&) -> R for each value of a JSON object used as a map.
-    template <class F>
-    auto obj_map(std::string_view name, F&& f) const -> std::map<std::string, std::invoke_result_t<F, Obj&>> {
-        std::map<std::string, std::invoke_result_t<F, Obj&>> out;
-        Json* v = find(name);
-        if (!v) return out;
-        Path p = path_.field(name);
-        Obj m(c_, *v, p);
-        for (auto& [k, val] : *m.obj_) {
-            Path kp = p.key(k);
-            Obj o(c_, val, kp);
-            out.emplace(k, f(o));
-        }
-        return out;
-    }
-    // read_int<T> for each element of an integer array.
-    template <class T>
-    std::vector<T> ints(std::string_view name) const {
-        std::vector<T> out;
-        Json* v = find(name);
-        if (!v) return out;
-        Path p = path_.field(name);
-        auto& arr = as_array(c_, *v, p);
-        out.reserve(arr.size());
-        for (std::size_t i = 0; i < arr.size(); ++i) {
-            Path ip = p.index(i);
-            out.push_back(read_int<T>(c_, arr[i], ip));
-        }
-        return out;
-    }
-
-private:
-    const Ctx& c_;
-    const Path& path_;
-    Json::object_t* obj_;
-};
-
-// Parses text into a tree; syntax errors become
-// "<origin>: invalid JSON at line L, column C: <what>".
-Json parse_json(std::string_view text, std::string_view origin);
+template <class T>
+std::vector<T> Pull::integers(const Path& p) {
+    std::vector<T> out;
+    array(p, [&](std::size_t, const Path& ip) { out.push_back(integer<T>(ip)); });
+    return out;
+}
 
 }  // namespace berth::spec::detail

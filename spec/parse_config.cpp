@@ -1,9 +1,12 @@
-// JSON -> Config. This file only checks what the JSON schema states about
-// shapes and types (required fields, integer ranges, the namespace enum that
-// becomes a C++ enum); the semantic rules live in validate.cpp.
-#include <cerrno>
+// JSON text -> Config, read in one pass straight into the types. This file
+// checks what the JSON schema states about shapes and types (required fields,
+// integer ranges, the namespace enum that becomes a C++ enum); the semantic
+// rules live in validate.cpp.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "common/unique_fd.hpp"
 #include "spec/json_reader.hpp"
@@ -12,10 +15,8 @@
 
 namespace berth::spec {
 
-using detail::Ctx;
-using detail::Json;
-using detail::Obj;
 using detail::Path;
+using detail::Pull;
 
 const char* to_string(NamespaceType t) {
     switch (t) {
@@ -45,363 +46,629 @@ std::optional<NamespaceType> namespace_type_from_string(std::string_view name) {
 
 namespace {
 
-IdMapping read_idmapping(Obj& o) {
+// Each reader takes the parser and the path of the object it reads. Members
+// are matched by name; a required member sets a flag, checked after the
+// object ends. Readers for objects that are arrays of objects are called once
+// per element by list().
+
+template <class T, class F>
+std::vector<T> list(Pull& j, const Path& p, F read) {
+    std::vector<T> out;
+    j.array(p, [&](std::size_t, const Path& ip) { out.push_back(read(j, ip)); });
+    return out;
+}
+
+IdMapping read_idmapping(Pull& j, const Path& at) {
     IdMapping m;
-    m.containerId = o.req_int<uint32_t>("containerID");
-    m.hostId = o.req_int<uint32_t>("hostID");
-    m.size = o.req_int<uint32_t>("size");
+    bool c = false, h = false, s = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "containerID") m.containerId = j.integer<uint32_t>(kp), c = true;
+        else if (k == "hostID") m.hostId = j.integer<uint32_t>(kp), h = true;
+        else if (k == "size") m.size = j.integer<uint32_t>(kp), s = true;
+        else return false;
+        return true;
+    });
+    if (!c) j.ctx().missing(at, "containerID");
+    if (!h) j.ctx().missing(at, "hostID");
+    if (!s) j.ctx().missing(at, "size");
     return m;
 }
 
-Hook read_hook(Obj& o) {
+std::vector<IdMapping> read_idmappings(Pull& j, const Path& p) { return list<IdMapping>(j, p, read_idmapping); }
+
+Hook read_hook(Pull& j, const Path& at) {
     Hook h;
-    h.path = o.req_str("path");
-    h.args = o.strs("args");
-    h.env = o.strs("env");
-    h.timeout = o.opt_int<int64_t>("timeout");
+    bool path = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "path") h.path = j.string(kp), path = true;
+        else if (k == "args") h.args = j.strings(kp);
+        else if (k == "env") h.env = j.strings(kp);
+        else if (k == "timeout") h.timeout = j.integer<int64_t>(kp);
+        else return false;
+        return true;
+    });
+    if (!path) j.ctx().missing(at, "path");
     return h;
 }
 
-Hooks read_hooks(Obj& o) {
+Hooks read_hooks(Pull& j, const Path& at) {
     Hooks h;
-    h.prestart = o.objs("prestart", read_hook);
-    h.createRuntime = o.objs("createRuntime", read_hook);
-    h.createContainer = o.objs("createContainer", read_hook);
-    h.startContainer = o.objs("startContainer", read_hook);
-    h.poststart = o.objs("poststart", read_hook);
-    h.poststop = o.objs("poststop", read_hook);
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "prestart") h.prestart = list<Hook>(j, kp, read_hook);
+        else if (k == "createRuntime") h.createRuntime = list<Hook>(j, kp, read_hook);
+        else if (k == "createContainer") h.createContainer = list<Hook>(j, kp, read_hook);
+        else if (k == "startContainer") h.startContainer = list<Hook>(j, kp, read_hook);
+        else if (k == "poststart") h.poststart = list<Hook>(j, kp, read_hook);
+        else if (k == "poststop") h.poststop = list<Hook>(j, kp, read_hook);
+        else return false;
+        return true;
+    });
     return h;
 }
 
-Mount read_mount(Obj& o) {
+Mount read_mount(Pull& j, const Path& at) {
     Mount m;
-    m.destination = o.req_str("destination");
-    m.source = o.str("source");
-    m.type = o.str("type");
-    m.options = o.strs("options");
-    m.uidMappings = o.objs("uidMappings", read_idmapping);
-    m.gidMappings = o.objs("gidMappings", read_idmapping);
+    bool dest = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "destination") m.destination = j.string(kp), dest = true;
+        else if (k == "source") m.source = j.string(kp);
+        else if (k == "type") m.type = j.string(kp);
+        else if (k == "options") m.options = j.strings(kp);
+        else if (k == "uidMappings") m.uidMappings = read_idmappings(j, kp);
+        else if (k == "gidMappings") m.gidMappings = read_idmappings(j, kp);
+        else return false;
+        return true;
+    });
+    if (!dest) j.ctx().missing(at, "destination");
     return m;
 }
 
-Root read_root(Obj& o) {
+Root read_root(Pull& j, const Path& at) {
     Root r;
-    r.path = o.req_str("path");
-    r.readonly = o.flag("readonly");
+    bool path = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "path") r.path = j.string(kp), path = true;
+        else if (k == "readonly") r.readonly = j.boolean(kp);
+        else return false;
+        return true;
+    });
+    if (!path) j.ctx().missing(at, "path");
     return r;
 }
 
-User read_user(Obj& o) {
+User read_user(Pull& j, const Path& at) {
     User u;
+    bool uid = false, gid = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "uid") u.uid = j.integer<uint32_t>(kp), uid = true;
+        else if (k == "gid") u.gid = j.integer<uint32_t>(kp), gid = true;
+        else if (k == "umask") u.umask = j.integer<uint32_t>(kp);
+        else if (k == "additionalGids") u.additionalGids = j.integers<uint32_t>(kp);
+        else if (k == "username") u.username = j.string(kp);
+        else return false;
+        return true;
+    });
     // config.md (POSIX user): uid and gid are REQUIRED.
-    u.uid = o.req_int<uint32_t>("uid");
-    u.gid = o.req_int<uint32_t>("gid");
-    u.umask = o.opt_int<uint32_t>("umask");
-    u.additionalGids = o.ints<uint32_t>("additionalGids");
-    u.username = o.str("username");
+    if (!uid) j.ctx().missing(at, "uid");
+    if (!gid) j.ctx().missing(at, "gid");
     return u;
 }
 
-Capabilities read_capabilities(Obj& o) {
+Capabilities read_capabilities(Pull& j, const Path& at) {
     Capabilities c;
-    c.bounding = o.opt_strs("bounding");
-    c.effective = o.opt_strs("effective");
-    c.inheritable = o.opt_strs("inheritable");
-    c.permitted = o.opt_strs("permitted");
-    c.ambient = o.opt_strs("ambient");
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "bounding") c.bounding = j.strings(kp);
+        else if (k == "effective") c.effective = j.strings(kp);
+        else if (k == "inheritable") c.inheritable = j.strings(kp);
+        else if (k == "permitted") c.permitted = j.strings(kp);
+        else if (k == "ambient") c.ambient = j.strings(kp);
+        else return false;
+        return true;
+    });
     return c;
 }
 
-Rlimit read_rlimit(Obj& o) {
+Rlimit read_rlimit(Pull& j, const Path& at) {
     Rlimit r;
-    r.type = o.req_str("type");
-    r.hard = o.req_int<uint64_t>("hard");
-    r.soft = o.req_int<uint64_t>("soft");
+    bool type = false, hard = false, soft = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "type") r.type = j.string(kp), type = true;
+        else if (k == "hard") r.hard = j.integer<uint64_t>(kp), hard = true;
+        else if (k == "soft") r.soft = j.integer<uint64_t>(kp), soft = true;
+        else return false;
+        return true;
+    });
+    if (!type) j.ctx().missing(at, "type");
+    if (!hard) j.ctx().missing(at, "hard");
+    if (!soft) j.ctx().missing(at, "soft");
     return r;
 }
 
-Scheduler read_scheduler(Obj& o) {
+Scheduler read_scheduler(Pull& j, const Path& at) {
     Scheduler s;
-    s.policy = o.req_str("policy");
-    s.nice = o.opt_int<int32_t>("nice");
-    s.priority = o.opt_int<int32_t>("priority");
-    s.flags = o.strs("flags");
-    s.runtime = o.opt_int<uint64_t>("runtime");
-    s.deadline = o.opt_int<uint64_t>("deadline");
-    s.period = o.opt_int<uint64_t>("period");
+    bool policy = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "policy") s.policy = j.string(kp), policy = true;
+        else if (k == "nice") s.nice = j.integer<int32_t>(kp);
+        else if (k == "priority") s.priority = j.integer<int32_t>(kp);
+        else if (k == "flags") s.flags = j.strings(kp);
+        else if (k == "runtime") s.runtime = j.integer<uint64_t>(kp);
+        else if (k == "deadline") s.deadline = j.integer<uint64_t>(kp);
+        else if (k == "period") s.period = j.integer<uint64_t>(kp);
+        else return false;
+        return true;
+    });
+    if (!policy) j.ctx().missing(at, "policy");
     return s;
 }
 
-Process read_process(Obj& o) {
-    Process p;
-    p.terminal = o.flag("terminal");
-    p.consoleSize = o.opt_obj("consoleSize", [](Obj& b) {
-        ConsoleSize s;
-        s.height = b.req_int<uint64_t>("height");
-        s.width = b.req_int<uint64_t>("width");
-        return s;
+ConsoleSize read_console_size(Pull& j, const Path& at) {
+    ConsoleSize b;
+    bool height = false, width = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "height") b.height = j.integer<uint64_t>(kp), height = true;
+        else if (k == "width") b.width = j.integer<uint64_t>(kp), width = true;
+        else return false;
+        return true;
     });
-    if (auto u = o.opt_obj("user", read_user)) p.user = std::move(*u);
-    p.args = o.strs("args");
-    p.commandLine = o.str("commandLine");
-    p.env = o.strs("env");
-    p.cwd = o.req_str("cwd");
-    p.capabilities = o.opt_obj("capabilities", read_capabilities);
-    p.rlimits = o.objs("rlimits", read_rlimit);
-    p.noNewPrivileges = o.flag("noNewPrivileges");
-    p.apparmorProfile = o.str("apparmorProfile");
-    p.oomScoreAdj = o.opt_int<int32_t>("oomScoreAdj");
-    p.selinuxLabel = o.str("selinuxLabel");
-    p.ioPriority = o.opt_obj("ioPriority", [](Obj& io) {
-        IoPriority r;
-        r.ioClass = io.req_str("class");
-        r.priority = io.req_int<int32_t>("priority");  // config.md: REQUIRED
-        return r;
-    });
-    p.scheduler = o.opt_obj("scheduler", read_scheduler);
-    p.execCPUAffinity = o.opt_obj("execCPUAffinity", [](Obj& a) {
-        ExecCpuAffinity r;
-        r.initial = a.str("initial");
-        r.final = a.str("final");
-        return r;
-    });
-    return p;
-}
-
-Namespace read_namespace(Obj& o) {
-    Namespace ns;
-    Json& t = o.need("type");
-    Path tp = o.path().field("type");
-    std::string name = detail::take_string(o.ctx(), t, tp);
-    auto type = namespace_type_from_string(name);
-    if (!type)
-        o.ctx().fail(tp, "unknown namespace type " + detail::quote(name) + " (" +
-                             detail::one_of(known::kNamespaceTypes) + ")");
-    ns.type = *type;
-    ns.path = o.str("path");
-    return ns;
-}
-
-TimeOffset read_time_offset(Obj& o) {
-    TimeOffset t;
-    t.secs = o.int_or<int64_t>("secs", 0);
-    t.nanosecs = o.int_or<uint32_t>("nanosecs", 0);
-    return t;
-}
-
-Device read_device(Obj& o) {
-    Device d;
-    d.type = o.req_str("type");
-    d.path = o.req_str("path");
-    d.major = o.opt_int<int64_t>("major");
-    d.minor = o.opt_int<int64_t>("minor");
-    d.fileMode = o.opt_int<uint32_t>("fileMode");
-    d.uid = o.opt_int<uint32_t>("uid");
-    d.gid = o.opt_int<uint32_t>("gid");
-    return d;
-}
-
-DeviceCgroupRule read_device_rule(Obj& o) {
-    DeviceCgroupRule r;
-    Json& allow = o.need("allow");
-    Path ap = o.path().field("allow");
-    r.allow = detail::read_bool(o.ctx(), allow, ap);
-    r.type = o.str("type");
-    r.major = o.opt_int<int64_t>("major");
-    r.minor = o.opt_int<int64_t>("minor");
-    r.access = o.str("access");
-    return r;
-}
-
-Memory read_memory(Obj& o) {
-    Memory m;
-    m.limit = o.opt_int<int64_t>("limit");
-    m.reservation = o.opt_int<int64_t>("reservation");
-    m.swap = o.opt_int<int64_t>("swap");
-    m.kernel = o.opt_int<int64_t>("kernel");
-    m.kernelTCP = o.opt_int<int64_t>("kernelTCP");
-    m.swappiness = o.opt_int<uint64_t>("swappiness");
-    m.disableOOMKiller = o.opt_bool("disableOOMKiller");
-    m.useHierarchy = o.opt_bool("useHierarchy");
-    m.checkBeforeUpdate = o.opt_bool("checkBeforeUpdate");
-    return m;
-}
-
-Cpu read_cpu(Obj& o) {
-    Cpu c;
-    c.shares = o.opt_int<uint64_t>("shares");
-    c.quota = o.opt_int<int64_t>("quota");
-    c.burst = o.opt_int<uint64_t>("burst");
-    c.period = o.opt_int<uint64_t>("period");
-    c.realtimeRuntime = o.opt_int<int64_t>("realtimeRuntime");
-    c.realtimePeriod = o.opt_int<uint64_t>("realtimePeriod");
-    c.cpus = o.str("cpus");
-    c.mems = o.str("mems");
-    c.idle = o.opt_int<int64_t>("idle");
-    return c;
-}
-
-BlockIoDeviceWeight read_weight_device(Obj& o) {
-    BlockIoDeviceWeight w;
-    w.major = o.req_int<int64_t>("major");
-    w.minor = o.req_int<int64_t>("minor");
-    w.weight = o.opt_int<uint16_t>("weight");
-    w.leafWeight = o.opt_int<uint16_t>("leafWeight");
-    return w;
-}
-
-BlockIoDeviceThrottle read_throttle_device(Obj& o) {
-    BlockIoDeviceThrottle t;
-    t.major = o.req_int<int64_t>("major");
-    t.minor = o.req_int<int64_t>("minor");
-    t.rate = o.req_int<uint64_t>("rate");  // config-linux.md: REQUIRED
-    return t;
-}
-
-BlockIo read_blockio(Obj& o) {
-    BlockIo b;
-    b.weight = o.opt_int<uint16_t>("weight");
-    b.leafWeight = o.opt_int<uint16_t>("leafWeight");
-    b.weightDevice = o.objs("weightDevice", read_weight_device);
-    b.throttleReadBpsDevice = o.objs("throttleReadBpsDevice", read_throttle_device);
-    b.throttleWriteBpsDevice = o.objs("throttleWriteBpsDevice", read_throttle_device);
-    b.throttleReadIOPSDevice = o.objs("throttleReadIOPSDevice", read_throttle_device);
-    b.throttleWriteIOPSDevice = o.objs("throttleWriteIOPSDevice", read_throttle_device);
+    if (!height) j.ctx().missing(at, "height");
+    if (!width) j.ctx().missing(at, "width");
     return b;
 }
 
-Resources read_resources(Obj& o) {
+IoPriority read_io_priority(Pull& j, const Path& at) {
+    IoPriority io;
+    bool cls = false, prio = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "class") io.ioClass = j.string(kp), cls = true;
+        else if (k == "priority") io.priority = j.integer<int32_t>(kp), prio = true;
+        else return false;
+        return true;
+    });
+    if (!cls) j.ctx().missing(at, "class");
+    if (!prio) j.ctx().missing(at, "priority");  // config.md: REQUIRED
+    return io;
+}
+
+ExecCpuAffinity read_exec_cpu_affinity(Pull& j, const Path& at) {
+    ExecCpuAffinity a;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "initial") a.initial = j.string(kp);
+        else if (k == "final") a.final = j.string(kp);
+        else return false;
+        return true;
+    });
+    return a;
+}
+
+Process read_process(Pull& j, const Path& at) {
+    Process p;
+    bool cwd = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "terminal") p.terminal = j.boolean(kp);
+        else if (k == "consoleSize") p.consoleSize = read_console_size(j, kp);
+        else if (k == "user") p.user = read_user(j, kp);
+        else if (k == "args") p.args = j.strings(kp);
+        else if (k == "commandLine") p.commandLine = j.string(kp);
+        else if (k == "env") p.env = j.strings(kp);
+        else if (k == "cwd") p.cwd = j.string(kp), cwd = true;
+        else if (k == "capabilities") p.capabilities = read_capabilities(j, kp);
+        else if (k == "rlimits") p.rlimits = list<Rlimit>(j, kp, read_rlimit);
+        else if (k == "noNewPrivileges") p.noNewPrivileges = j.boolean(kp);
+        else if (k == "apparmorProfile") p.apparmorProfile = j.string(kp);
+        else if (k == "oomScoreAdj") p.oomScoreAdj = j.integer<int32_t>(kp);
+        else if (k == "selinuxLabel") p.selinuxLabel = j.string(kp);
+        else if (k == "ioPriority") p.ioPriority = read_io_priority(j, kp);
+        else if (k == "scheduler") p.scheduler = read_scheduler(j, kp);
+        else if (k == "execCPUAffinity") p.execCPUAffinity = read_exec_cpu_affinity(j, kp);
+        else return false;
+        return true;
+    });
+    if (!cwd) j.ctx().missing(at, "cwd");
+    return p;
+}
+
+Namespace read_namespace(Pull& j, const Path& at) {
+    Namespace ns;
+    bool type = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "type") {
+            std::string name = j.string(kp);
+            auto t = namespace_type_from_string(name);
+            if (!t)
+                j.ctx().fail(kp, "unknown namespace type " + detail::quote(name) + " (" +
+                                     detail::one_of(known::kNamespaceTypes) + ")");
+            ns.type = *t;
+            type = true;
+        } else if (k == "path") {
+            ns.path = j.string(kp);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (!type) j.ctx().missing(at, "type");
+    return ns;
+}
+
+TimeOffset read_time_offset(Pull& j, const Path& at) {
+    TimeOffset t;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "secs") t.secs = j.integer<int64_t>(kp);
+        else if (k == "nanosecs") t.nanosecs = j.integer<uint32_t>(kp);
+        else return false;
+        return true;
+    });
+    return t;
+}
+
+TimeOffsets read_time_offsets(Pull& j, const Path& at) {
+    TimeOffsets t;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "boottime") t.boottime = read_time_offset(j, kp);
+        else if (k == "monotonic") t.monotonic = read_time_offset(j, kp);
+        else return false;
+        return true;
+    });
+    return t;
+}
+
+Device read_device(Pull& j, const Path& at) {
+    Device d;
+    bool type = false, path = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "type") d.type = j.string(kp), type = true;
+        else if (k == "path") d.path = j.string(kp), path = true;
+        else if (k == "major") d.major = j.integer<int64_t>(kp);
+        else if (k == "minor") d.minor = j.integer<int64_t>(kp);
+        else if (k == "fileMode") d.fileMode = j.integer<uint32_t>(kp);
+        else if (k == "uid") d.uid = j.integer<uint32_t>(kp);
+        else if (k == "gid") d.gid = j.integer<uint32_t>(kp);
+        else return false;
+        return true;
+    });
+    if (!type) j.ctx().missing(at, "type");
+    if (!path) j.ctx().missing(at, "path");
+    return d;
+}
+
+DeviceCgroupRule read_device_rule(Pull& j, const Path& at) {
+    DeviceCgroupRule r;
+    bool allow = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "allow") r.allow = j.boolean(kp), allow = true;
+        else if (k == "type") r.type = j.string(kp);
+        else if (k == "major") r.major = j.integer<int64_t>(kp);
+        else if (k == "minor") r.minor = j.integer<int64_t>(kp);
+        else if (k == "access") r.access = j.string(kp);
+        else return false;
+        return true;
+    });
+    if (!allow) j.ctx().missing(at, "allow");
+    return r;
+}
+
+Memory read_memory(Pull& j, const Path& at) {
+    Memory m;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "limit") m.limit = j.integer<int64_t>(kp);
+        else if (k == "reservation") m.reservation = j.integer<int64_t>(kp);
+        else if (k == "swap") m.swap = j.integer<int64_t>(kp);
+        else if (k == "kernel") m.kernel = j.integer<int64_t>(kp);
+        else if (k == "kernelTCP") m.kernelTCP = j.integer<int64_t>(kp);
+        else if (k == "swappiness") m.swappiness = j.integer<uint64_t>(kp);
+        else if (k == "disableOOMKiller") m.disableOOMKiller = j.boolean(kp);
+        else if (k == "useHierarchy") m.useHierarchy = j.boolean(kp);
+        else if (k == "checkBeforeUpdate") m.checkBeforeUpdate = j.boolean(kp);
+        else return false;
+        return true;
+    });
+    return m;
+}
+
+Cpu read_cpu(Pull& j, const Path& at) {
+    Cpu c;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "shares") c.shares = j.integer<uint64_t>(kp);
+        else if (k == "quota") c.quota = j.integer<int64_t>(kp);
+        else if (k == "burst") c.burst = j.integer<uint64_t>(kp);
+        else if (k == "period") c.period = j.integer<uint64_t>(kp);
+        else if (k == "realtimeRuntime") c.realtimeRuntime = j.integer<int64_t>(kp);
+        else if (k == "realtimePeriod") c.realtimePeriod = j.integer<uint64_t>(kp);
+        else if (k == "cpus") c.cpus = j.string(kp);
+        else if (k == "mems") c.mems = j.string(kp);
+        else if (k == "idle") c.idle = j.integer<int64_t>(kp);
+        else return false;
+        return true;
+    });
+    return c;
+}
+
+BlockIoDeviceWeight read_weight_device(Pull& j, const Path& at) {
+    BlockIoDeviceWeight w;
+    bool major = false, minor = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "major") w.major = j.integer<int64_t>(kp), major = true;
+        else if (k == "minor") w.minor = j.integer<int64_t>(kp), minor = true;
+        else if (k == "weight") w.weight = j.integer<uint16_t>(kp);
+        else if (k == "leafWeight") w.leafWeight = j.integer<uint16_t>(kp);
+        else return false;
+        return true;
+    });
+    if (!major) j.ctx().missing(at, "major");
+    if (!minor) j.ctx().missing(at, "minor");
+    return w;
+}
+
+BlockIoDeviceThrottle read_throttle_device(Pull& j, const Path& at) {
+    BlockIoDeviceThrottle t;
+    bool major = false, minor = false, rate = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "major") t.major = j.integer<int64_t>(kp), major = true;
+        else if (k == "minor") t.minor = j.integer<int64_t>(kp), minor = true;
+        else if (k == "rate") t.rate = j.integer<uint64_t>(kp), rate = true;
+        else return false;
+        return true;
+    });
+    if (!major) j.ctx().missing(at, "major");
+    if (!minor) j.ctx().missing(at, "minor");
+    if (!rate) j.ctx().missing(at, "rate");  // config-linux.md: REQUIRED
+    return t;
+}
+
+BlockIo read_blockio(Pull& j, const Path& at) {
+    BlockIo b;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "weight") b.weight = j.integer<uint16_t>(kp);
+        else if (k == "leafWeight") b.leafWeight = j.integer<uint16_t>(kp);
+        else if (k == "weightDevice") b.weightDevice = list<BlockIoDeviceWeight>(j, kp, read_weight_device);
+        else if (k == "throttleReadBpsDevice")
+            b.throttleReadBpsDevice = list<BlockIoDeviceThrottle>(j, kp, read_throttle_device);
+        else if (k == "throttleWriteBpsDevice")
+            b.throttleWriteBpsDevice = list<BlockIoDeviceThrottle>(j, kp, read_throttle_device);
+        else if (k == "throttleReadIOPSDevice")
+            b.throttleReadIOPSDevice = list<BlockIoDeviceThrottle>(j, kp, read_throttle_device);
+        else if (k == "throttleWriteIOPSDevice")
+            b.throttleWriteIOPSDevice = list<BlockIoDeviceThrottle>(j, kp, read_throttle_device);
+        else return false;
+        return true;
+    });
+    return b;
+}
+
+HugepageLimit read_hugepage_limit(Pull& j, const Path& at) {
+    HugepageLimit l;
+    bool size = false, limit = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "pageSize") l.pageSize = j.string(kp), size = true;
+        else if (k == "limit") l.limit = j.integer<uint64_t>(kp), limit = true;
+        else return false;
+        return true;
+    });
+    if (!size) j.ctx().missing(at, "pageSize");
+    if (!limit) j.ctx().missing(at, "limit");
+    return l;
+}
+
+NetworkPriority read_network_priority(Pull& j, const Path& at) {
+    NetworkPriority np;
+    bool name = false, prio = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "name") np.name = j.string(kp), name = true;
+        else if (k == "priority") np.priority = j.integer<uint32_t>(kp), prio = true;
+        else return false;
+        return true;
+    });
+    if (!name) j.ctx().missing(at, "name");
+    if (!prio) j.ctx().missing(at, "priority");
+    return np;
+}
+
+Network read_network(Pull& j, const Path& at) {
+    Network n;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "classID") n.classID = j.integer<uint32_t>(kp);
+        else if (k == "priorities") n.priorities = list<NetworkPriority>(j, kp, read_network_priority);
+        else return false;
+        return true;
+    });
+    return n;
+}
+
+Rdma read_rdma(Pull& j, const Path& at) {
+    Rdma r;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "hcaHandles") r.hcaHandles = j.integer<uint32_t>(kp);
+        else if (k == "hcaObjects") r.hcaObjects = j.integer<uint32_t>(kp);
+        else return false;
+        return true;
+    });
+    return r;
+}
+
+Resources read_resources(Pull& j, const Path& at) {
     Resources r;
-    r.devices = o.objs("devices", read_device_rule);
-    r.memory = o.opt_obj("memory", read_memory);
-    r.cpu = o.opt_obj("cpu", read_cpu);
-    r.pids = o.opt_obj("pids", [](Obj& p) {
-        Pids x;
-        x.limit = p.opt_int<int64_t>("limit");
-        return x;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "devices") r.devices = list<DeviceCgroupRule>(j, kp, read_device_rule);
+        else if (k == "memory") r.memory = read_memory(j, kp);
+        else if (k == "cpu") r.cpu = read_cpu(j, kp);
+        else if (k == "pids") {
+            Pids pids;
+            j.object(kp, [&](std::string_view pk, const Path& pkp) {
+                if (pk != "limit") return false;
+                pids.limit = j.integer<int64_t>(pkp);
+                return true;
+            });
+            r.pids = pids;
+        } else if (k == "blockIO") r.blockIO = read_blockio(j, kp);
+        else if (k == "hugepageLimits") r.hugepageLimits = list<HugepageLimit>(j, kp, read_hugepage_limit);
+        else if (k == "network") r.network = read_network(j, kp);
+        else if (k == "rdma") {
+            r.rdma.clear();
+            j.map(kp, [&](std::string_view dev, const Path& dp) {
+                r.rdma.insert_or_assign(std::string(dev), read_rdma(j, dp));
+                return true;
+            });
+        } else if (k == "unified") r.unified = j.string_map(kp);
+        else return false;
+        return true;
     });
-    r.blockIO = o.opt_obj("blockIO", read_blockio);
-    r.hugepageLimits = o.objs("hugepageLimits", [](Obj& h) {
-        HugepageLimit l;
-        l.pageSize = h.req_str("pageSize");
-        l.limit = h.req_int<uint64_t>("limit");
-        return l;
-    });
-    r.network = o.opt_obj("network", [](Obj& n) {
-        Network x;
-        x.classID = n.opt_int<uint32_t>("classID");
-        x.priorities = n.objs("priorities", [](Obj& p) {
-            NetworkPriority np;
-            np.name = p.req_str("name");
-            np.priority = p.req_int<uint32_t>("priority");
-            return np;
-        });
-        return x;
-    });
-    r.rdma = o.obj_map("rdma", [](Obj& d) {
-        Rdma x;
-        x.hcaHandles = d.opt_int<uint32_t>("hcaHandles");
-        x.hcaObjects = d.opt_int<uint32_t>("hcaObjects");
-        return x;
-    });
-    r.unified = o.str_map("unified");
     return r;
 }
 
-SeccompSyscall read_syscall(Obj& o) {
+SeccompArg read_seccomp_arg(Pull& j, const Path& at) {
+    SeccompArg a;
+    bool index = false, value = false, op = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "index") a.index = j.integer<uint32_t>(kp), index = true;
+        else if (k == "value") a.value = j.integer<uint64_t>(kp), value = true;
+        else if (k == "valueTwo") a.valueTwo = j.integer<uint64_t>(kp);
+        else if (k == "op") a.op = j.string(kp), op = true;
+        else return false;
+        return true;
+    });
+    if (!index) j.ctx().missing(at, "index");
+    if (!value) j.ctx().missing(at, "value");
+    if (!op) j.ctx().missing(at, "op");
+    return a;
+}
+
+SeccompSyscall read_syscall(Pull& j, const Path& at) {
     SeccompSyscall s;
-    Json& names = o.need("names");
-    Path np = o.path().field("names");
-    s.names = detail::take_strings(o.ctx(), names, np);
-    s.action = o.req_str("action");
-    s.errnoRet = o.opt_int<uint32_t>("errnoRet");
-    s.args = o.objs("args", [](Obj& a) {
-        SeccompArg x;
-        x.index = a.req_int<uint32_t>("index");
-        x.value = a.req_int<uint64_t>("value");
-        x.valueTwo = a.int_or<uint64_t>("valueTwo", 0);
-        x.op = a.req_str("op");
-        return x;
+    bool names = false, action = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "names") s.names = j.strings(kp), names = true;
+        else if (k == "action") s.action = j.string(kp), action = true;
+        else if (k == "errnoRet") s.errnoRet = j.integer<uint32_t>(kp);
+        else if (k == "args") s.args = list<SeccompArg>(j, kp, read_seccomp_arg);
+        else return false;
+        return true;
     });
+    if (!names) j.ctx().missing(at, "names");
+    if (!action) j.ctx().missing(at, "action");
     return s;
 }
 
-Seccomp read_seccomp(Obj& o) {
+Seccomp read_seccomp(Pull& j, const Path& at) {
     Seccomp s;
-    s.defaultAction = o.req_str("defaultAction");
-    s.defaultErrnoRet = o.opt_int<uint32_t>("defaultErrnoRet");
-    s.architectures = o.strs("architectures");
-    s.flags = o.strs("flags");
-    s.listenerPath = o.str("listenerPath");
-    s.listenerMetadata = o.str("listenerMetadata");
-    s.syscalls = o.objs("syscalls", read_syscall);
+    bool action = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "defaultAction") s.defaultAction = j.string(kp), action = true;
+        else if (k == "defaultErrnoRet") s.defaultErrnoRet = j.integer<uint32_t>(kp);
+        else if (k == "architectures") s.architectures = j.strings(kp);
+        else if (k == "flags") s.flags = j.strings(kp);
+        else if (k == "listenerPath") s.listenerPath = j.string(kp);
+        else if (k == "listenerMetadata") s.listenerMetadata = j.string(kp);
+        else if (k == "syscalls") s.syscalls = list<SeccompSyscall>(j, kp, read_syscall);
+        else return false;
+        return true;
+    });
+    if (!action) j.ctx().missing(at, "defaultAction");
     return s;
 }
 
-IntelRdt read_intel_rdt(Obj& o) {
+IntelRdt read_intel_rdt(Pull& j, const Path& at) {
     IntelRdt r;
-    r.closID = o.str("closID");
-    r.schemata = o.strs("schemata");
-    r.l3CacheSchema = o.str("l3CacheSchema");
-    r.memBwSchema = o.str("memBwSchema");
-    r.enableMonitoring = o.opt_bool("enableMonitoring");
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "closID") r.closID = j.string(kp);
+        else if (k == "schemata") r.schemata = j.strings(kp);
+        else if (k == "l3CacheSchema") r.l3CacheSchema = j.string(kp);
+        else if (k == "memBwSchema") r.memBwSchema = j.string(kp);
+        else if (k == "enableMonitoring") r.enableMonitoring = j.boolean(kp);
+        else return false;
+        return true;
+    });
     return r;
 }
 
-Linux read_linux(Obj& o) {
+Personality read_personality(Pull& j, const Path& at) {
+    Personality p;
+    bool domain = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "domain") p.domain = j.string(kp), domain = true;
+        else if (k == "flags") p.flags = j.strings(kp);
+        else return false;
+        return true;
+    });
+    if (!domain) j.ctx().missing(at, "domain");  // config-linux.md: REQUIRED
+    return p;
+}
+
+MemoryPolicy read_memory_policy(Pull& j, const Path& at) {
+    MemoryPolicy m;
+    bool mode = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "mode") m.mode = j.string(kp), mode = true;
+        else if (k == "nodes") m.nodes = j.string(kp);
+        else if (k == "flags") m.flags = j.strings(kp);
+        else return false;
+        return true;
+    });
+    if (!mode) j.ctx().missing(at, "mode");  // config-linux.md: REQUIRED
+    return m;
+}
+
+Linux read_linux(Pull& j, const Path& at) {
     Linux l;
-    l.namespaces = o.objs("namespaces", read_namespace);
-    l.uidMappings = o.objs("uidMappings", read_idmapping);
-    l.gidMappings = o.objs("gidMappings", read_idmapping);
-    l.timeOffsets = o.opt_obj("timeOffsets", [](Obj& t) {
-        TimeOffsets x;
-        x.boottime = t.opt_obj("boottime", read_time_offset);
-        x.monotonic = t.opt_obj("monotonic", read_time_offset);
-        return x;
-    });
-    l.devices = o.objs("devices", read_device);
-    l.cgroupsPath = o.opt_str("cgroupsPath");
-    l.resources = o.opt_obj("resources", read_resources);
-    l.intelRdt = o.opt_obj("intelRdt", read_intel_rdt);
-    l.sysctl = o.str_map("sysctl");
-    l.seccomp = o.opt_obj("seccomp", read_seccomp);
-    l.rootfsPropagation = o.str("rootfsPropagation");
-    l.maskedPaths = o.strs("maskedPaths");
-    l.readonlyPaths = o.strs("readonlyPaths");
-    l.mountLabel = o.str("mountLabel");
-    l.personality = o.opt_obj("personality", [](Obj& p) {
-        Personality x;
-        x.domain = p.req_str("domain");  // config-linux.md: REQUIRED
-        x.flags = p.strs("flags");
-        return x;
-    });
-    l.netDevices = o.obj_map("netDevices", [](Obj& d) {
-        NetDevice x;
-        x.name = d.str("name");
-        return x;
-    });
-    l.memoryPolicy = o.opt_obj("memoryPolicy", [](Obj& m) {
-        MemoryPolicy x;
-        x.mode = m.req_str("mode");  // config-linux.md: REQUIRED
-        x.nodes = m.str("nodes");
-        x.flags = m.strs("flags");
-        return x;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "namespaces") l.namespaces = list<Namespace>(j, kp, read_namespace);
+        else if (k == "uidMappings") l.uidMappings = read_idmappings(j, kp);
+        else if (k == "gidMappings") l.gidMappings = read_idmappings(j, kp);
+        else if (k == "timeOffsets") l.timeOffsets = read_time_offsets(j, kp);
+        else if (k == "devices") l.devices = list<Device>(j, kp, read_device);
+        else if (k == "cgroupsPath") l.cgroupsPath = j.string(kp);
+        else if (k == "resources") l.resources = read_resources(j, kp);
+        else if (k == "intelRdt") l.intelRdt = read_intel_rdt(j, kp);
+        else if (k == "sysctl") l.sysctl = j.string_map(kp);
+        else if (k == "seccomp") l.seccomp = read_seccomp(j, kp);
+        else if (k == "rootfsPropagation") l.rootfsPropagation = j.string(kp);
+        else if (k == "maskedPaths") l.maskedPaths = j.strings(kp);
+        else if (k == "readonlyPaths") l.readonlyPaths = j.strings(kp);
+        else if (k == "mountLabel") l.mountLabel = j.string(kp);
+        else if (k == "personality") l.personality = read_personality(j, kp);
+        else if (k == "netDevices") {
+            l.netDevices.clear();
+            j.map(kp, [&](std::string_view dev, const Path& dp) {
+                NetDevice nd;
+                j.object(dp, [&](std::string_view nk, const Path& nkp) {
+                    if (nk != "name") return false;
+                    nd.name = j.string(nkp);
+                    return true;
+                });
+                l.netDevices.insert_or_assign(std::string(dev), std::move(nd));
+                return true;
+            });
+        } else if (k == "memoryPolicy") l.memoryPolicy = read_memory_policy(j, kp);
+        else return false;
+        return true;
     });
     return l;
 }
 
-Config read_config(Obj& o) {
+Config read_config(Pull& j, const Path& at) {
     Config c;
-    c.ociVersion = o.req_str("ociVersion");
-    c.root = o.opt_obj("root", read_root);
-    c.mounts = o.objs("mounts", read_mount);
-    c.process = o.opt_obj("process", read_process);
-    c.hostname = o.str("hostname");
-    c.domainname = o.str("domainname");
-    c.hooks = o.opt_obj("hooks", read_hooks);
-    c.annotations = o.str_map("annotations");
-    c.linux = o.opt_obj("linux", read_linux);
+    bool version = false;
+    j.object(at, [&](std::string_view k, const Path& kp) {
+        if (k == "ociVersion") c.ociVersion = j.string(kp), version = true;
+        else if (k == "root") c.root = read_root(j, kp);
+        else if (k == "mounts") c.mounts = list<Mount>(j, kp, read_mount);
+        else if (k == "process") c.process = read_process(j, kp);
+        else if (k == "hostname") c.hostname = j.string(kp);
+        else if (k == "domainname") c.domainname = j.string(kp);
+        else if (k == "hooks") c.hooks = read_hooks(j, kp);
+        else if (k == "annotations") c.annotations = j.string_map(kp);
+        else if (k == "linux") c.linux = read_linux(j, kp);
+        else return false;
+        return true;
+    });
+    if (!version) j.ctx().missing(at, "ociVersion");
     return c;
+}
+
+template <class F>
+auto read_document(std::string_view text, std::string_view origin, F read) {
+    detail::Ctx c(origin);
+    return detail::read_document(text, c, read);
 }
 
 // The whole file; errors name the path ("config.json: open /b/config.json: ...").
@@ -413,6 +680,8 @@ std::string read_file(const std::string& path, std::string_view origin) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) fail("open");
     std::string out;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) out.reserve(static_cast<std::size_t>(st.st_size));
     char buf[16384];
     for (;;) {
         ssize_t n = ::read(fd.get(), buf, sizeof buf);
@@ -428,11 +697,7 @@ std::string read_file(const std::string& path, std::string_view origin) {
 }  // namespace
 
 Config parse_config(std::string_view json, std::string_view origin) {
-    Json doc = detail::parse_json(json, origin);
-    Ctx c(origin);
-    Path root;
-    Obj o(c, doc, root);
-    Config config = read_config(o);
+    Config config = read_document(json, origin, read_config);
     validate_config(config, origin);
     return config;
 }
@@ -442,21 +707,13 @@ Config load_config_file(const std::string& path, std::string_view origin) {
 }
 
 Process parse_process(std::string_view json, std::string_view origin) {
-    Json doc = detail::parse_json(json, origin);
-    Ctx c(origin);
-    Path root;
-    Obj o(c, doc, root);
-    Process p = read_process(o);
+    Process p = read_document(json, origin, read_process);
     validate_process(p, origin);
     return p;
 }
 
 Resources parse_resources(std::string_view json, std::string_view origin) {
-    Json doc = detail::parse_json(json, origin);
-    Ctx c(origin);
-    Path root;
-    Obj o(c, doc, root);
-    Resources r = read_resources(o);
+    Resources r = read_document(json, origin, read_resources);
     validate_resources(r, origin);
     return r;
 }

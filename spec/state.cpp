@@ -141,39 +141,59 @@ std::string container_process_state_to_json(const State& s, int pid, const std::
     return out;
 }
 
-State parse_state(std::string_view json, std::string_view origin) {
+namespace {
+
+State read_state(detail::Pull& j, const detail::Path& root) {
     using namespace detail;
-    Json doc = parse_json(json, origin);
-    Ctx c(origin);
-    Path root;
-    Obj o(c, doc, root);
+    const Ctx& c = j.ctx();
     State s;
-    s.ociVersion = o.req_str("ociVersion");
-    s.id = o.req_str("id");
-    {
-        std::string status = o.req_str("status");
-        auto st = status_from_string(status);
-        Path p = root.field("status");
-        if (!st)
-            c.fail(p, "unknown status " + quote(status) +
-                          " (expected one of: created, creating, paused, running, stopped)");
-        s.status = *st;
-    }
-    // runtime.md: pid is REQUIRED when the status is created or running.
-    if (s.status == Status::Created || s.status == Status::Running)
-        s.pid = o.req_int<int>("pid");
-    else
-        s.pid = o.int_or<int>("pid", 0);
-    if (s.pid < 0) {
-        Path p = root.field("pid");
-        c.out_of_range(p, std::to_string(s.pid), "0 to " + std::to_string(INT32_MAX));
-    }
-    s.bundle = o.req_str("bundle");
-    s.rootfs = o.str("rootfs");
-    s.created = o.str("created");
-    s.owner = o.str("owner");
-    s.annotations = o.str_map("annotations");
+    bool version = false, id = false, status = false, pid = false, bundle = false;
+    j.object(root, [&](std::string_view k, const Path& kp) {
+        if (k == "ociVersion") {
+            s.ociVersion = j.string(kp), version = true;
+        } else if (k == "id") {
+            s.id = j.string(kp), id = true;
+        } else if (k == "status") {
+            std::string name = j.string(kp);
+            auto st = status_from_string(name);
+            if (!st)
+                c.fail(kp, "unknown status " + quote(name) +
+                               " (expected one of: created, creating, paused, running, stopped)");
+            s.status = *st, status = true;
+        } else if (k == "pid") {
+            s.pid = j.integer<int>(kp), pid = true;
+            if (s.pid < 0) c.out_of_range(kp, std::to_string(s.pid), "0 to " + std::to_string(INT32_MAX));
+        } else if (k == "bundle") {
+            s.bundle = j.string(kp), bundle = true;
+        } else if (k == "rootfs") {
+            s.rootfs = j.string(kp);
+        } else if (k == "created") {
+            s.created = j.string(kp);
+        } else if (k == "owner") {
+            s.owner = j.string(kp);
+        } else if (k == "annotations") {
+            s.annotations = j.string_map(kp);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    // state-schema.json: ociVersion, id, status and bundle are required;
+    // runtime.md: so is pid when the status is created or running.
+    if (!version) c.missing(root, "ociVersion");
+    if (!id) c.missing(root, "id");
+    if (!status) c.missing(root, "status");
+    if (!pid && (s.status == Status::Created || s.status == Status::Running)) c.missing(root, "pid");
+    if (!bundle) c.missing(root, "bundle");
     return s;
+}
+
+
+}  // namespace
+
+State parse_state(std::string_view json, std::string_view origin) {
+    detail::Ctx c(origin);
+    return detail::read_document(json, c, read_state);
 }
 
 std::string rfc3339_nano(int64_t unix_seconds, uint32_t nanoseconds) {
