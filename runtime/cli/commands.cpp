@@ -106,6 +106,9 @@ template <class O>
 struct Flag {
     FlagSpec spec;
     void (*apply)(O&, const FlagHit&);
+    // runc reads this flag as a string and converts it in the command's action,
+    // after checking the arguments; its value errors come after argument errors.
+    bool late = false;
 };
 
 template <class O>
@@ -119,16 +122,21 @@ std::vector<FlagSpec> specs_of(const std::vector<Flag<O>>& flags) {
 }
 
 // Flags are applied in command-line order (the last one wins, repeated ones
-// append), then the positional arguments are checked and stored.
+// append), then the positional arguments are checked and stored, then the
+// "late" flags are converted: the order in which runc reports errors.
 template <class O>
 std::function<CommandOptions(const FlagParse&)> builder(std::string cmd, std::vector<Flag<O>> flags,
                                                         Positional<O> positional) {
     return [cmd = std::move(cmd), flags = std::move(flags), positional](const FlagParse& p) -> CommandOptions {
         O o{};
-        for (const auto& hit : p.hits)
-            for (const auto& f : flags)
-                if (f.spec.names.front() == hit.name) f.apply(o, hit);
+        auto apply = [&](bool late) {
+            for (const auto& hit : p.hits)
+                for (const auto& f : flags)
+                    if (f.late == late && f.spec.names.front() == hit.name) f.apply(o, hit);
+        };
+        apply(false);
         positional(o, p, cmd);
+        apply(true);
         return o;
     };
 }
@@ -146,6 +154,14 @@ CommandDef command(std::string name, std::vector<std::string> aliases, std::stri
     def.flags = specs_of(flags);
     def.build = builder<O>(std::move(name), std::move(flags), positional);
     return def;
+}
+
+// exec and ps: what follows the container id belongs to another program. A
+// "--" right after the id is dropped (runc would pass it on, and run "--" as
+// the command); any later "--" is kept.
+std::vector<std::string> after_id(const FlagParse& p) {
+    size_t from = p.args.size() > 1 && p.args[1] == "--" ? 2 : 1;
+    return std::vector<std::string>(p.args.begin() + static_cast<std::ptrdiff_t>(from), p.args.end());
 }
 
 template <class O>
@@ -215,31 +231,31 @@ std::vector<Flag<UpdateCommandOptions>> update_flags() {
              if (v != 0) o.update.blkioWeight = static_cast<uint16_t>(v);  // 0 means unchanged, as in runc
          }},
         {{{"cpu-period"}, kValue, "CPU CFS period to be used for hardcapping (in usecs); 0 to use the system default"},
-         [](U& o, const FlagHit& h) { o.update.cpuPeriod = update_uint(h); }},
+         [](U& o, const FlagHit& h) { o.update.cpuPeriod = update_uint(h); }, true},
         {{{"cpu-quota"}, kValue, "CPU CFS hardcap limit (in usecs): allowed CPU time in a given period"},
-         [](U& o, const FlagHit& h) { o.update.cpuQuota = update_int(h); }},
+         [](U& o, const FlagHit& h) { o.update.cpuQuota = update_int(h); }, true},
         // runc spells it --cpu-share; --cpu-shares (as in the spec's "shares") is accepted too.
         {{{"cpu-share", "cpu-shares"}, kValue, "CPU shares (relative weight vs. other containers)"},
-         [](U& o, const FlagHit& h) { o.update.cpuShares = update_uint(h); }},
+         [](U& o, const FlagHit& h) { o.update.cpuShares = update_uint(h); }, true},
         {{{"cpu-rt-period"}, kValue,
           "CPU realtime period to be used for hardcapping (in usecs); 0 to use the system default"},
-         [](U& o, const FlagHit& h) { o.update.cpuRtPeriod = update_uint(h); }},
+         [](U& o, const FlagHit& h) { o.update.cpuRtPeriod = update_uint(h); }, true},
         {{{"cpu-rt-runtime"}, kValue, "CPU realtime hardcap limit (in usecs): allowed CPU time in a given period"},
-         [](U& o, const FlagHit& h) { o.update.cpuRtRuntime = update_int(h); }},
+         [](U& o, const FlagHit& h) { o.update.cpuRtRuntime = update_int(h); }, true},
         {{{"cpuset-cpus"}, kValue, "CPU(s) to use"},
          [](U& o, const FlagHit& h) { o.update.cpusetCpus = h.value; }},
         {{{"cpuset-mems"}, kValue, "memory node(s) to use"},
          [](U& o, const FlagHit& h) { o.update.cpusetMems = h.value; }},
         {{{"kernel-memory"}, kValue, "obsolete: accepted and ignored", true},
-         [](U& o, const FlagHit& h) { o.update.kernelMemory = update_memory(h); }},
+         [](U& o, const FlagHit& h) { o.update.kernelMemory = update_memory(h); }, true},
         {{{"kernel-memory-tcp"}, kValue, "obsolete: accepted and ignored", true},
-         [](U& o, const FlagHit& h) { o.kernelMemoryTcp = update_memory(h); }},
+         [](U& o, const FlagHit& h) { o.kernelMemoryTcp = update_memory(h); }, true},
         {{{"memory"}, kValue, "memory limit (in bytes; units such as 32m or 1g are accepted)"},
-         [](U& o, const FlagHit& h) { o.update.memory = update_memory(h); }},
+         [](U& o, const FlagHit& h) { o.update.memory = update_memory(h); }, true},
         {{{"memory-reservation"}, kValue, "memory reservation or soft limit (in bytes)"},
-         [](U& o, const FlagHit& h) { o.update.memoryReservation = update_memory(h); }},
+         [](U& o, const FlagHit& h) { o.update.memoryReservation = update_memory(h); }, true},
         {{{"memory-swap"}, kValue, "total memory usage (memory + swap); '-1' for unlimited swap"},
-         [](U& o, const FlagHit& h) { o.update.memorySwap = update_memory(h); }},
+         [](U& o, const FlagHit& h) { o.update.memorySwap = update_memory(h); }, true},
         {{{"pids-limit"}, kValue, "maximum number of pids allowed in the container (default: 0)"},
          [](U& o, const FlagHit& h) { o.update.pidsLimit = go_int(h); }},
         {{{"l3-cache-schema"}, kValue, "the string of Intel RDT/CAT L3 cache schema (not supported by berth)"},
@@ -355,7 +371,7 @@ std::vector<CommandDef> make_table() {
         false, exec_flags(), [](ExecOptions& o, const FlagParse& p, const std::string& cmd) {
             min_args(cmd, p, 1);
             o.id = p.args[0];
-            o.args.assign(p.args.begin() + 1, p.args.end());
+            o.args = after_id(p);
             if (o.processFile.empty() && o.args.empty()) throw UsageError("process args cannot be empty");
         }));
     t.push_back(command<KillOptions>(
@@ -387,7 +403,7 @@ std::vector<CommandDef> make_table() {
         true,
         std::vector<Flag<ListOptions>>{
             {{{"format", "f"}, kValue, kFormatUsage},
-             [](ListOptions& o, const FlagHit& h) { o.format = table_or_json(h.value); }},
+             [](ListOptions& o, const FlagHit& h) { o.format = table_or_json(h.value); }, true},
             {{{"quiet", "q"}, kBool, "display only container IDs"},
              [](ListOptions& o, const FlagHit& h) { o.quiet = on(h); }}},
         no_args<ListOptions>));
@@ -401,11 +417,11 @@ std::vector<CommandDef> make_table() {
         "ps(1) output (arguments after the container id go to ps; default -ef) limited to the container.",
         false,
         std::vector<Flag<PsOptions>>{{{{"format", "f"}, kValue, kFormatUsage},
-                                      [](PsOptions& o, const FlagHit& h) { o.format = table_or_json(h.value); }}},
+                                      [](PsOptions& o, const FlagHit& h) { o.format = table_or_json(h.value); }, true}},
         [](PsOptions& o, const FlagParse& p, const std::string& cmd) {
             min_args(cmd, p, 1);
             o.id = p.args[0];
-            o.psArgs.assign(p.args.begin() + 1, p.args.end());
+            o.psArgs = after_id(p);
         }));
     t.push_back(unsupported("restore", "restore a container from a previous checkpoint (not supported)"));
     t.push_back(command<ResumeOptions>(
