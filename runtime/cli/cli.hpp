@@ -28,7 +28,7 @@ struct ResumeOptions { std::string id; };
 // `update`: the container layer's options plus flags only the CLI handles.
 struct UpdateCommandOptions {
     container::UpdateOptions update;
-    std::optional<int64_t> kernelMemoryTcp;  // obsolete in runc: accepted, warned about, ignored
+    std::optional<int64_t> kernelMemoryTcp;  // obsolete in runc: accepted, warned about, ignored here
     std::string l3CacheSchema;               // Intel RDT: berth has no RDT support,
     std::string memBwSchema;                 //   so setting either fails
 };

@@ -30,8 +30,8 @@ int print(const std::string& text) {
 int update(const container::GlobalOptions& g, const UpdateCommandOptions& o) {
     if (!o.l3CacheSchema.empty()) throw Error("Intel RDT/CAT: l3 cache schema is not enabled");
     if (!o.memBwSchema.empty()) throw Error("Intel RDT/MBA: memory bandwidth schema is not enabled");
-    if (o.update.kernelMemory.value_or(0) != 0 || o.kernelMemoryTcp.value_or(0) != 0)
-        spdlog::warn("kernel memory settings are ignored and will be removed");
+    // The container layer decides about --kernel-memory; the TCP limit stops here.
+    if (o.kernelMemoryTcp.value_or(0) != 0) spdlog::warn("kernel-memory-tcp is obsolete and ignored");
     return container::update(g, o.update);
 }
 
