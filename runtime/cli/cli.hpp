@@ -88,6 +88,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv);
 // $XDG_RUNTIME_DIR/berth when that is set (runc's rule for rootless use).
 std::string default_root();
 
+// --root made absolute and normal ("run/x/../y" -> "<cwd>/run/y"), as runc
+// does; "/" (also via "", "." or ".." from /) is refused.
+std::string resolve_root(const std::string& root);
+
 // Runs one parsed command and returns its exit status. A failure is logged
 // at error level (log_command_error) and returns 1.
 int run_command(const ParsedCommandLine& line);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 
 #include "runtime/cli/cli.hpp"
 
@@ -71,6 +72,17 @@ std::string default_root() {
     return "/run/berth";
 }
 
+std::string resolve_root(const std::string& root) {
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(root.empty() ? "." : root, ec);
+    if (ec) throw Error("resolve --root " + root + ": " + errno_text(ec.value()), ec.value());
+    std::string out = abs.lexically_normal().string();
+    while (out.size() > 1 && out.back() == '/') out.pop_back();
+    // A state directory of "/" would make every container id a top-level path.
+    if (out == "/") throw UsageError("option --root argument should not be set to /");
+    return out;
+}
+
 int run_command(const ParsedCommandLine& line) {
     try {
         return dispatch(line);
@@ -92,7 +104,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> rest;
     try {
         line = parse_global_flags(args, rest);
-        if (!line.rootGiven) line.global.root = default_root();
+        line.global.root = line.rootGiven ? resolve_root(line.global.root) : default_root();
         setup_logging(line.log);
         // Command errors go to the --log file from here on, where engines read them.
         parse_command(line, rest);

@@ -189,6 +189,17 @@ TEST_CASE("usage errors: exit 1, logged to stderr, and to --log for engines", "[
     CHECK(r.err.find("open log file") != std::string::npos);
 }
 
+TEST_CASE("--root is made absolute, and never /", "[cli][global]") {
+    std::string cwd = fs::current_path().string();
+    CHECK(resolve_root("/run/x/../y/") == "/run/y");
+    CHECK(resolve_root("state") == (fs::path(cwd) / "state").lexically_normal().string());
+    CHECK_THROWS_WITH(resolve_root("/"), "option --root argument should not be set to /");
+    CHECK_THROWS_WITH(resolve_root("/a/.."), "option --root argument should not be set to /");
+    auto r = run_main({"--root", "/", "list"});
+    CHECK(r.status == 1);
+    CHECK(r.err.find("option --root argument should not be set to /") != std::string::npos);
+}
+
 TEST_CASE("update with Intel RDT schemas fails before touching a container", "[cli][update]") {
     auto r = run_main({"--root", "/nonexistent-berth-root", "update", "--l3-cache-schema", "L3:0=f", "c1"});
     CHECK(r.status == 1);
