@@ -123,12 +123,16 @@ uint64_t entry_checksum(EntryHeader hdr, const sock_filter* prog, size_t count) 
 // directory owned by us that nobody else can write (tightened if it is ours).
 UniqueFd open_cache_dir(const std::string& dir) {
     if (dir.empty() || dir[0] != '/') throw Error("seccomp cache directory must be an absolute path: \"" + dir + "\"");
-    for (size_t pos = 1; pos <= dir.size(); ++pos) {
-        if (pos != dir.size() && dir[pos] != '/') continue;
-        std::string prefix = dir.substr(0, pos);
-        if (::mkdir(prefix.c_str(), 0700) < 0 && errno != EEXIST) throw_errno("create " + prefix);
+    constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    UniqueFd fd(::open(dir.c_str(), kFlags));
+    if (!fd && errno == ENOENT) {  // first use: create it (and missing parents)
+        for (size_t pos = 1; pos <= dir.size(); ++pos) {
+            if (pos != dir.size() && dir[pos] != '/') continue;
+            std::string prefix = dir.substr(0, pos);
+            if (::mkdir(prefix.c_str(), 0700) < 0 && errno != EEXIST) throw_errno("create " + prefix);
+        }
+        fd.reset(::open(dir.c_str(), kFlags));
     }
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) throw_errno("open " + dir);
     struct stat st {};
     if (::fstat(fd.get(), &st) < 0) throw_errno("stat " + dir);

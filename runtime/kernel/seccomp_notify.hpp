@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 
+#include "common/unique_fd.hpp"
+
 namespace berth::kernel {
 
 // The fields of the container process state (and of the runtime.md state
@@ -30,5 +32,12 @@ std::string container_process_state_json(const ContainerProcessState& st);
 // caller. Throws berth::Error ("send seccomp fd to <path>: ...") on failure,
 // which the runtime must treat as a create error.
 void send_seccomp_listener(const std::string& listenerPath, int listenerFd, const std::string& stateJson);
+
+// The same in two steps, for a sender that cannot reach listenerPath any more
+// when it has the fd (e.g. the container's init after pivot_root): connect
+// early (O_CLOEXEC socket), send later. send_seccomp_state() uses only
+// sendmsg/send, never write(2); `what` names the peer in errors.
+UniqueFd connect_seccomp_listener(const std::string& listenerPath);
+void send_seccomp_state(int connectedSocket, int listenerFd, const std::string& stateJson, const std::string& what);
 
 }  // namespace berth::kernel

@@ -437,6 +437,47 @@ TEST_CASE("NOTIFY: the agent at listenerPath gets the fd and state, and answers"
     CHECK(j["state"]["annotations"]["org.example/key"] == "value");
 }
 
+TEST_CASE("NOTIFY: the filtered process itself sends over a socket connected before the filter",
+          "[seccomp][integration][notify]") {
+    TempDir tmp;
+    const std::string sock = tmp.path() + "/agent.sock";
+    const int nrGetppid = SYS_getppid;
+    berth::test::SeccompAgent agent(sock, [&](const seccomp_notif& req) {
+        berth::test::NotifyAnswer a;
+        if (req.data.nr == nrGetppid) a.val = 777;
+        else a.error = -EOWNERDEAD;
+        return a;
+    });
+    spec::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ALLOW";
+    s.listenerPath = sock;
+    s.syscalls.push_back({{"getppid", "rmdir"}, "SCMP_ACT_NOTIFY", {}, {}});
+    const auto prog = compile_seccomp(s);
+
+    int st = run_child([&] {
+        // Connect while the path is reachable and nothing is filtered yet.
+        berth::UniqueFd conn = connect_seccomp_listener(sock);
+        ContainerProcessState state;
+        state.id = "early-connect";
+        state.pid = ::getpid();
+        const std::string json = container_process_state_json(state);
+        berth::UniqueFd listener = load_seccomp(prog);
+        send_seccomp_state(conn.get(), listener.get(), json, sock);
+        conn.reset();
+        listener.reset();
+        if (::syscall(SYS_getppid) != 777) return 2;
+        EXPECT_FAIL_ERRNO(::rmdir("/nonexistent-berth"), EOWNERDEAD, 3);
+        return 0;
+    });
+    CHECK(exit_code(st) == 0);
+    REQUIRE(agent.wait(20000));
+    CHECK(agent.error().empty());
+    CHECK(agent.handled() == 2);
+    auto j = nlohmann::json::parse(agent.state_json());
+    CHECK(j["state"]["id"] == "early-connect");
+    CHECK_FALSE(j.contains("metadata"));
+}
+
 TEST_CASE("send_seccomp_listener fails when nobody listens", "[seccomp][integration][notify]") {
     TempDir tmp;
     int fds[2];
