@@ -102,7 +102,7 @@ void set_window_size(int ttyFd, const spec::ConsoleSize& size) {
         throw_errno("set console size " + std::to_string(size.width) + "x" + std::to_string(size.height));
 }
 
-void setup_console(int consoleSocket, const std::optional<spec::ConsoleSize>& size) {
+void setup_console(int consoleSocket, const std::optional<spec::ConsoleSize>& size, bool bindDevConsole) {
     UniqueFd sock(consoleSocket);
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) throw_errno("open /dev/ptmx");
@@ -112,7 +112,7 @@ void setup_console(int consoleSocket, const std::optional<spec::ConsoleSize>& si
     UniqueFd slave = open_slave(master.get(), slavePath);
     if (size) set_window_size(slave.get(), *size);
 
-    mount_console(slave.get(), slavePath);
+    if (bindDevConsole) mount_console(slave.get(), slavePath);
 
     try {
         send_fd(sock.get(), master.get(), "/dev/ptmx");

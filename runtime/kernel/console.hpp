@@ -25,12 +25,13 @@ void set_window_size(int ttyFd, const spec::ConsoleSize& size);
 //  1. open /dev/ptmx, unlock the pty, open its slave (TIOCGPTPEER, or by
 //     name on kernels before 4.13);
 //  2. set the window size from consoleSize, when given;
-//  3. bind-mount the slave onto /dev/console (created as an empty file if
+//  3. with bindDevConsole, bind-mount the slave onto /dev/console (created as an empty file if
 //     missing; refused if it is a symlink);
 //  4. send the master over consoleSocket (name "/dev/ptmx");
 //  5. setsid() unless already a session leader, TIOCSCTTY on the slave;
 //  6. dup2 the slave onto fds 0, 1 and 2.
 // Takes ownership of consoleSocket and closes it; the master is closed too.
-void setup_console(int consoleSocket, const std::optional<spec::ConsoleSize>& size);
+// `exec` passes bindDevConsole=false: /dev/console stays the init's terminal.
+void setup_console(int consoleSocket, const std::optional<spec::ConsoleSize>& size, bool bindDevConsole = true);
 
 }  // namespace berth::kernel

@@ -36,6 +36,7 @@ struct ChildOptions {
     ConsoleFile console = ConsoleFile::Placeholder;
     std::optional<berth::spec::ConsoleSize> size;
     bool setsidFirst = false;
+    bool bindDevConsole = true;  // false: as for `exec`
 };
 
 // Kills (by pid) and reaps the child if the test ends early.
@@ -81,7 +82,7 @@ void say(const std::string& s) { berth::test::write_all(1, s); }
         }
         if (opt.setsidFirst) check(::setsid() > 0, "setsid");
 
-        berth::kernel::setup_console(sock, opt.size);
+        berth::kernel::setup_console(sock, opt.size, opt.bindDevConsole);
 
         // From here stdio is the pty: report what the test checks.
         struct winsize ws {};
@@ -91,8 +92,11 @@ void say(const std::string& s) { berth::test::write_all(1, s); }
         struct stat console {}, in {}, out {}, err {};
         check(::stat("/dev/console", &console) == 0, "stat /dev/console");
         check(::fstat(0, &in) == 0 && ::fstat(1, &out) == 0 && ::fstat(2, &err) == 0, "fstat stdio");
-        say(std::string("console=") + (S_ISCHR(console.st_mode) && console.st_rdev == in.st_rdev ? "ok" : "bad") +
-            "\n");
+        if (opt.bindDevConsole)
+            say(std::string("console=") + (S_ISCHR(console.st_mode) && console.st_rdev == in.st_rdev ? "ok" : "bad") +
+                "\n");
+        else
+            say(std::string("console=") + (S_ISREG(console.st_mode) ? "untouched" : "bad") + "\n");
         say(std::string("stdio=") + (in.st_rdev == out.st_rdev && out.st_rdev == err.st_rdev ? "ok" : "bad") + "\n");
         // Neither the master nor the socket may stay open in the container.
         say(std::string("sock=") + (::fcntl(sock, F_GETFD) < 0 ? "closed" : "open") + "\n");
@@ -144,11 +148,11 @@ Outcome run_console_child(UniqueFd sock, const ChildOptions& opt, Receive receiv
 }
 
 // Talks to the child through the master and checks its report.
-void converse(int master, const std::string& expectSize) {
+void converse(int master, const std::string& expectSize, const std::string& expectConsole = "ok") {
     std::string out = berth::test::read_until(master, "ready", 10s);
     CHECK(out.find("size=" + expectSize) != std::string::npos);
     CHECK(out.find("ctty=ok") != std::string::npos);
-    CHECK(out.find("console=ok") != std::string::npos);
+    CHECK(out.find("console=" + expectConsole) != std::string::npos);
     CHECK(out.find("stdio=ok") != std::string::npos);
     CHECK(out.find("sock=closed") != std::string::npos);
     CHECK(out.find("ptmx-fds=0") != std::string::npos);
@@ -209,6 +213,21 @@ TEST_CASE("console over a listening unix socket, as with --console-socket", "[co
         UniqueFd master = receiver.accept_master(10s, &name);
         CHECK(name == "/dev/ptmx");
         converse(master.get(), "0x0");  // no consoleSize: the kernel default
+    });
+    INFO(o.error);
+    CHECK(o.status == 0);
+}
+
+TEST_CASE("without bindDevConsole (exec) /dev/console is left alone", "[console]") {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    UniqueFd ours(sv[0]);
+    ChildOptions opt;
+    opt.bindDevConsole = false;
+    opt.size = berth::spec::ConsoleSize{24, 80};
+    auto o = run_console_child(UniqueFd(sv[1]), opt, [&] {
+        UniqueFd master = berth::kernel::recv_fd(ours.get());
+        converse(master.get(), "24x80", "untouched");
     });
     INFO(o.error);
     CHECK(o.status == 0);
