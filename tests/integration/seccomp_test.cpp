@@ -228,6 +228,26 @@ TEST_CASE("loading needs CAP_SYS_ADMIN or no_new_privs", "[seccomp][integration]
     CHECK(exit_code(st) == 0);
 }
 
+TEST_CASE("every flag the kernel supports loads, with and without a listener", "[seccomp][integration]") {
+    const auto supported = seccomp_supported_flags();
+    INFO("supported: " << supported.size());
+    for (bool notify : {false, true}) {
+        spec::Seccomp s;
+        s.defaultAction = "SCMP_ACT_ALLOW";
+        s.flags = supported;
+        s.syscalls.push_back({{"mkdir"}, notify ? "SCMP_ACT_NOTIFY" : "SCMP_ACT_ERRNO", {}, {}});
+        if (notify) s.listenerPath = "/run/unused.sock";
+        const auto prog = compile_seccomp(s);
+        INFO("notify " << notify << " flags " << prog.flags);
+        int st = run_child([&] {
+            berth::UniqueFd listener = load_seccomp(prog);
+            if (notify != static_cast<bool>(listener)) return 2;
+            return 0;
+        });
+        CHECK(exit_code(st) == 0);
+    }
+}
+
 TEST_CASE("a Docker-sized profile compiles, loads, blocks and lets a shell run", "[seccomp][integration]") {
     TempDir tmp;
     const auto profile = berth::test::docker_sized_profile();

@@ -375,6 +375,16 @@ TEST_CASE("flags", "[seccomp]") {
         n.flags = s.flags;
         CHECK(compile_seccomp(n).flags == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
     }
+    SECTION("TSYNC with a listener needs TSYNC_ESRCH (or is dropped)") {
+        if (!(kernel & SECCOMP_FILTER_FLAG_TSYNC)) return;
+        auto n = allow_all_but("mkdir", "SCMP_ACT_NOTIFY");
+        n.listenerPath = "/run/agent.sock";
+        n.flags = {"SECCOMP_FILTER_FLAG_TSYNC"};
+        const unsigned expected = (kernel & SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
+                                      ? (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
+                                      : 0u;
+        CHECK(compile_seccomp(n).flags == expected);
+    }
     SECTION("unknown flag") {
         s.flags = {"SECCOMP_FILTER_FLAG_BOGUS"};
         CHECK_THROWS_WITH(compile_seccomp(s), Catch::Contains("SECCOMP_FILTER_FLAG_BOGUS is not known"));
