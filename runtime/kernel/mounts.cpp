@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <string_view>
+#include <utility>
 
 #include "common/error.hpp"
 #include "runtime/kernel/cgroup_mounts.hpp"
@@ -192,11 +193,15 @@ unsigned long mount_flags_of(int fd) {
     if (::fstatfs(fd, &sf) < 0) return 0;
     const unsigned long st = static_cast<unsigned long>(sf.f_flags);
     unsigned long flags = 0;
-    // ST_* equal MS_* for these (see calculate_f_flags() in fs/statfs.c).
-    for (unsigned long f : {ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_SYNCHRONOUS, ST_MANDLOCK, ST_NOATIME,
-                            ST_NODIRATIME, ST_RELATIME})
-        if (st & f) flags |= f;
-    if (st & kStNoSymfollow) flags |= MS_NOSYMFOLLOW;
+    // See calculate_f_flags() in fs/statfs.c.
+    static constexpr std::pair<unsigned long, unsigned long> kMap[] = {
+        {ST_RDONLY, MS_RDONLY},           {ST_NOSUID, MS_NOSUID},         {ST_NODEV, MS_NODEV},
+        {ST_NOEXEC, MS_NOEXEC},           {ST_SYNCHRONOUS, MS_SYNCHRONOUS}, {ST_MANDLOCK, MS_MANDLOCK},
+        {ST_NOATIME, MS_NOATIME},         {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
+        {kStNoSymfollow, MS_NOSYMFOLLOW},
+    };
+    for (const auto& [stFlag, msFlag] : kMap)
+        if (st & stFlag) flags |= msFlag;
     // strictatime is the absence of the other modes, not a stored flag.
     if ((flags & kAtimeModes) == 0) flags |= MS_STRICTATIME;
     return flags;

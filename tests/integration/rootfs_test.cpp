@@ -29,8 +29,8 @@ struct Run {
     bool noPivot = false;
     bool terminal = false;
     bool userNamespace = false;
-    int extraCloneFlags = 0;
     std::function<void()> before;  // in the sandbox, before prepare_rootfs
+    SandboxOptions sandbox;
 };
 
 // The three rootfs steps, then `checks` inside the container.
@@ -39,7 +39,8 @@ SandboxResult run_rootfs(const TempBundle& bundle, const spec::Config& config, c
     return run_sandboxed(
         [&](Facts& f) {
             if (run.before) run.before();
-            RootfsContext ctx{config, bundle.rootfs(), bundle.dir(), run.userNamespace, run.noPivot, run.terminal};
+            RootfsContext ctx{config,       bundle.rootfs(), bundle.dir(), run.userNamespace || run.sandbox.userNamespace,
+                              run.noPivot, run.terminal};
             f["fds_before"] = open_fds();
             berth::kernel::prepare_rootfs(ctx);
             berth::kernel::enter_rootfs(ctx);
@@ -48,7 +49,7 @@ SandboxResult run_rootfs(const TempBundle& bundle, const spec::Config& config, c
             if (::access("/proc/self/fd", F_OK) == 0) f["fds_after"] = open_fds();
             checks(f);
         },
-        run.extraCloneFlags);
+        run.sandbox);
 }
 
 std::string fstype(const std::string& summary) { return summary.substr(0, summary.find(' ')); }
@@ -338,6 +339,78 @@ TEST_CASE("without a /dev mount, devices are made in the rootfs and planted syml
     expect_clean(b, r);
 }
 
+TEST_CASE("in a user namespace: host devices are bound, locked flags are kept, sysfs falls back to a bind",
+          "[rootfs][userns]") {
+    TempBundle b;
+    const std::string src = b.dir() + "/locked";
+    TempBundle::make_dir(src);
+    spec::Config c = base_config(b);
+    c.linux->namespaces.push_back({spec::NamespaceType::User, ""});
+    c.root->readonly = true;
+    c.mounts = {
+        proc_mount(),
+        dev_mount(),
+        mount_entry("/dev/pts", "devpts", "devpts", {"newinstance", "ptmxmode=0666"}),
+        mount_entry("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+        mount_entry("/locked", "bind", src, {"bind", "ro"}),
+    };
+    c.linux->maskedPaths = {"/proc/timer_list", "/sys/firmware"};
+    c.linux->readonlyPaths = {"/proc/sys"};
+    Run run;
+    run.sandbox.userNamespace = true;
+    // A nosuid,nodev,noexec mount made by real root: locked in the user namespace.
+    run.sandbox.setup = [src] {
+        if (::mount("tmpfs", src.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m") < 0)
+            throw std::runtime_error("mount tmpfs on " + src);
+    };
+    auto r = run_rootfs(
+        b, c,
+        [](Facts& f) {
+            f["uid"] = std::to_string(::getuid());
+            f["null"] = describe("/dev/null");
+            f["null_mount"] = mount_summary("/dev/null");
+            f["tty"] = describe("/dev/tty");
+            f["sys"] = mount_summary("/sys");
+            f["locked"] = mount_summary("/locked");
+            f["locked_write"] = try_create("/locked/x");
+            f["timer_list"] = read_text("/proc/timer_list");
+            f["firmware"] = mount_summary("/sys/firmware");
+            f["procsys"] = mount_summary("/proc/sys");
+            f["root_write"] = try_create("/x");
+        },
+        run);
+    REQUIRE(r.error == "");
+    CHECK(r.fact("uid") == "0");
+    CHECK(r.fact("null") == "c 1:3 0666 0:0");
+    CHECK(fstype(r.fact("null_mount")) == "devtmpfs");  // the host's node, bind-mounted
+    CHECK(r.fact("tty") == "c 5:0 0666 0:0");
+    CHECK(fstype(r.fact("sys")) == "sysfs");
+    CHECK(has(options(r.fact("sys")), {"ro", "nosuid", "nodev", "noexec"}));
+    CHECK(has(options(r.fact("locked")), {"ro", "nosuid", "nodev", "noexec"}));
+    CHECK(r.fact("locked_write") == "read-only file system");
+    CHECK(r.fact("timer_list") == "");
+    CHECK(fstype(r.fact("firmware")) == "tmpfs");
+    CHECK(has(options(r.fact("procsys")), {"ro"}));
+    CHECK(r.fact("root_write") == "read-only file system");
+    expect_clean(b, r);
+
+    // Explicitly clearing a locked flag cannot be honoured: an error, not a
+    // silently different mount.
+    TempBundle b2;
+    const std::string src2 = b2.dir() + "/locked";
+    TempBundle::make_dir(src2);
+    spec::Config c2 = base_config(b2);
+    c2.mounts = {mount_entry("/locked", "bind", src2, {"bind", "ro", "suid"})};
+    Run run2;
+    run2.sandbox.userNamespace = true;
+    run2.sandbox.setup = [src2] {
+        if (::mount("tmpfs", src2.c_str(), "tmpfs", MS_NOSUID, "size=1m") < 0) throw std::runtime_error("mount");
+    };
+    auto r2 = run_rootfs(b2, c2, [](Facts&) {}, run2);
+    CHECK(r2.error == "mount " + src2 + " on /locked: remount: operation not permitted");
+    expect_clean(b2, r2);
+}
+
 TEST_CASE("a linux.devices entry over a different existing file is an error", "[rootfs]") {
     TempBundle b;
     TempBundle::write_file(b.in_rootfs("/dev/fuse"), "plain file");
@@ -510,7 +583,7 @@ TEST_CASE("cgroup mounts inside a cgroup namespace", "[rootfs][cgroup]") {
     };
     const auto hostBefore = cgroupMounts();
     Run run;
-    run.extraCloneFlags = CLONE_NEWCGROUP;
+    run.sandbox.extraCloneFlags = CLONE_NEWCGROUP;
     auto r = run_rootfs(
         b, c,
         [](Facts& f) {

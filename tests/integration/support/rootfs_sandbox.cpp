@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -129,18 +130,39 @@ void TempBundle::make_symlink(const std::string& target, const std::string& path
     if (::symlink(target.c_str(), path.c_str()) < 0) fail("symlink " + path);
 }
 
-SandboxResult run_sandboxed(const std::function<void(Facts&)>& body, int extraCloneFlags) {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) fail("pipe");
-    UniqueFd readEnd(p[0]), writeEnd(p[1]);
+SandboxResult run_sandboxed(const std::function<void(Facts&)>& body, const SandboxOptions& options) {
+    int p[2], ready[2], go[2];
+    if (::pipe2(p, O_CLOEXEC) < 0 || ::pipe2(ready, O_CLOEXEC) < 0 || ::pipe2(go, O_CLOEXEC) < 0) fail("pipe");
+    UniqueFd readEnd(p[0]), writeEnd(p[1]), readyRead(ready[0]), readyWrite(ready[1]), goRead(go[0]), goWrite(go[1]);
     pid_t a = ::fork();
     if (a < 0) fail("fork");
     if (a == 0) {
         readEnd.reset();
-        if (::unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | extraCloneFlags) < 0) {
-            write_all(writeEnd.get(), "__error\tunshare: " + escape(std::strerror(errno)) + "\n");
+        readyRead.reset();
+        goWrite.reset();
+        auto die = [&](const std::string& what) {
+            write_all(writeEnd.get(), "__error\t" + escape(what + ": " + std::strerror(errno)) + "\n");
             ::_exit(2);
+        };
+        if (options.setup || options.userNamespace) {
+            if (::unshare(CLONE_NEWNS) < 0) die("unshare mount namespace");
+            if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) die("make / rprivate");
+            try {
+                if (options.setup) options.setup();
+            } catch (const std::exception& e) {
+                errno = 0;
+                die(std::string("setup: ") + e.what());
+            }
         }
+        if (options.userNamespace) {
+            if (::unshare(CLONE_NEWUSER) < 0) die("unshare user namespace");
+            write_all(readyWrite.get(), "u");
+            char c;
+            if (::read(goRead.get(), &c, 1) != 1) die("wait for the id maps");
+        }
+        readyWrite.reset();
+        if (::unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | options.extraCloneFlags) < 0)
+            die("unshare");
         pid_t b = ::fork();
         if (b < 0) ::_exit(3);
         if (b == 0) {
@@ -164,6 +186,21 @@ SandboxResult run_sandboxed(const std::function<void(Facts&)>& body, int extraCl
         }
         ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     }
+    readyWrite.reset();
+    goRead.reset();
+    if (options.userNamespace) {
+        char c;
+        if (::read(readyRead.get(), &c, 1) == 1) {
+            const std::string proc = "/proc/" + std::to_string(a);
+            for (const char* map : {"/uid_map", "/gid_map"}) {
+                UniqueFd fd(::open((proc + map).c_str(), O_WRONLY | O_CLOEXEC));
+                const std::string all = "0 0 4294967295\n";
+                if (fd) write_all(fd.get(), all);
+            }
+            write_all(goWrite.get(), "g");
+        }
+    }
+    goWrite.reset();
     writeEnd.reset();
     const std::string text = read_all(readEnd.get());
     SandboxResult r;

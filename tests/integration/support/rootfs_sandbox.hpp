@@ -50,10 +50,21 @@ struct SandboxResult {
     }
 };
 
+struct SandboxOptions {
+    int extraCloneFlags = 0;  // e.g. CLONE_NEWCGROUP
+    // Run as uid 0 of a new user namespace (identity mapping of all ids)
+    // that owns the new namespaces: mknod is refused and the mounts
+    // inherited from the host are locked, as in a userns container.
+    bool userNamespace = false;
+    // Runs first, as real root, in a private mount namespace of its own
+    // (mounts made here are inherited, and locked in the user namespace).
+    std::function<void()> setup;
+};
+
 // Runs body in a grandchild that is pid 1 of new pid, mount, ipc and uts
-// namespaces (plus extraCloneFlags, e.g. CLONE_NEWCGROUP), with a 60 s
-// alarm. The body fills facts; an exception it throws becomes `error`.
-SandboxResult run_sandboxed(const std::function<void(Facts&)>& body, int extraCloneFlags = 0);
+// namespaces (plus the options'), with a 60 s alarm. The body fills facts;
+// an exception it throws becomes `error`.
+SandboxResult run_sandboxed(const std::function<void(Facts&)>& body, const SandboxOptions& options = {});
 
 // A spec::Config with root = rootfs and mount+pid namespaces.
 spec::Config base_config(const TempBundle& bundle);
