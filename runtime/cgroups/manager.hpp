@@ -12,6 +12,23 @@
 //            kill_all(sig) / destroy()
 //
 // Every method throws berth::Error with context; none is thread-safe.
+//
+// A field the host cannot apply fails with an error naming it
+// ("linux.resources.memory.swap: swap limit is not supported on this host
+// (memory.memsw.limit_in_bytes missing in ...)"), except these, which berth
+// skips silently (a debug/warn log line) because runc does too:
+//   - memory.kernel, memory.kernelTCP (both backends; deprecated by the kernel)
+//   - memory.useHierarchy (v1: always hierarchical on current kernels; v2: always)
+//   - memory.swap of -1 ("unlimited") when the host has no swap accounting
+//     (memory.swap.max / memory.memsw.limit_in_bytes missing); on v2 also a
+//     swap equal to the limit ("no swap"), as runc's fs2 does
+//   - v2: memory.swappiness, memory.disableOOMKiller (no v2 equivalent)
+//   - v2: cpu.realtimeRuntime / cpu.realtimePeriod (no RT group scheduling on v2)
+//   - v2: blockIO.leafWeight; blockIO.weightDevice when the kernel has no
+//     per-device BFQ weights (io.bfq.weight missing or pre-5.4 format)
+//   - v2: network.classID / network.priorities (no net_cls/net_prio on v2)
+//   - devices, when running in a user namespace (the kernel refuses them there)
+//   - zero / absent numbers on update (Docker's {"memory":{"limit":0}})
 #pragma once
 
 #include <sys/types.h>
@@ -63,6 +80,9 @@ public:
     // For later commands: no directory is made; a missing one is an error only
     // for the operations that need it (destroy() of a missing cgroup succeeds).
     static std::unique_ptr<Manager> open(const std::string& path, const Layout& layout);
+    // The same on this host's layout (detect_layout()).
+    static std::unique_ptr<Manager> create(const std::string& path) { return create(path, detect_layout()); }
+    static std::unique_ptr<Manager> open(const std::string& path) { return open(path, detect_layout()); }
 
     const std::string& path() const { return path_; }
     Mode mode() const { return layout_.mode; }

@@ -29,6 +29,7 @@
 #include "runtime/cgroups/devices.hpp"
 #include "runtime/cgroups/layout.hpp"
 #include "runtime/cgroups/manager.hpp"
+#include "runtime/cgroups/teardown.hpp"
 
 using namespace berth;
 using namespace berth::cgroups;
@@ -299,6 +300,14 @@ TEST_CASE("limits land in the kernel's files", "[cgroup_manager]") {
         cg.m().apply(u, true);
         CHECK(trimmed(slurp(memFile)) == std::to_string(mb << 20));
     }
+    // Huge pages where the kernel has the controller here without touching the host's root cgroup.
+    const std::string hugeDir = cg.layout().mode == Mode::Unified ? cg.dir("memory") : "";
+    if (!hugeDir.empty() && exists(hugeDir + "/hugetlb.2MB.max")) {
+        spec::Resources h;
+        h.hugepageLimits = {{"2MB", 4 << 20}};
+        cg.m().apply(h, true);
+        CHECK(trimmed(slurp(hugeDir + "/hugetlb.2MB.max")) == std::to_string(4 << 20));
+    }
     // A field the kernel refuses names itself.
     spec::Resources bad;
     bad.cpu = spec::Cpu{};
@@ -485,6 +494,27 @@ TEST_CASE("destroy kills what remains, even when frozen, and retries until the c
         REQUIRE(st);
         CHECK(WTERMSIG(*st) == SIGKILL);
     }
+}
+
+TEST_CASE("removal retries EBUSY while tasks remain, then gives up naming them", "[cgroup_manager]") {
+    if (!is_root()) return;
+    TestCgroup cg;
+    pid_t child = cg.spawn(idle_child);
+    cg.m().add_process(child);
+    const std::string dir = cg.m().directories().front();
+    // Nothing killed the child: rmdir says EBUSY until kick() does.
+    CHECK_THROWS_WITH(remove_cgroup_tree(dir, [] {}, 200),
+                      Catch::Contains("device or resource busy") && Catch::Contains(std::to_string(child)));
+    CHECK(exists(dir));
+    int kicks = 0;
+    remove_cgroup_tree(dir, [&] {
+        if (kicks++ == 0) ::kill(child, SIGKILL);
+    });
+    CHECK(kicks >= 1);
+    CHECK_FALSE(exists(dir));
+    auto st = cg.wait_for(child, 5s);
+    REQUIRE(st);
+    CHECK(WTERMSIG(*st) == SIGKILL);
 }
 
 TEST_CASE("stats report usage of the cgroup's processes", "[cgroup_manager]") {
