@@ -501,7 +501,7 @@ TEST_CASE("root.readonly, and read-only tmpfs and /dev populated before they tur
     expect_clean(b, r);
 }
 
-TEST_CASE("--no-pivot moves the rootfs onto / and chroots", "[rootfs]") {
+TEST_CASE("noPivot moves the rootfs onto / and chroots", "[rootfs]") {
     TempBundle b;
     TempBundle::write_file(b.in_rootfs("/etc/marker"), "inside");
     spec::Config c = base_config(b);
@@ -562,6 +562,38 @@ TEST_CASE("tmpcopyup copies the directory's content into the new tmpfs", "[rootf
     CHECK(r.fact("write") == "ok");
     struct stat st;
     CHECK(::stat(b.in_rootfs("/opt/data/kept").c_str(), &st) < 0);  // written to the tmpfs, not the rootfs
+    expect_clean(b, r);
+}
+
+TEST_CASE("overlay gets its data options; a tmpfs keeps the mode of the directory it covers", "[rootfs]") {
+    TempBundle b;
+    for (const char* d : {"/lower", "/upper", "/work"}) TempBundle::make_dir(b.dir() + d);
+    TempBundle::write_file(b.dir() + "/lower/from-lower", "L");
+    TempBundle::make_dir(b.in_rootfs("/sticky"), 01777);
+    spec::Config c = base_config(b);
+    c.mounts = {
+        proc_mount(),
+        mount_entry("/merged", "overlay", "overlay",
+                    {"lowerdir=" + b.dir() + "/lower", "upperdir=" + b.dir() + "/upper", "workdir=" + b.dir() + "/work"}),
+        mount_entry("/sticky", "tmpfs", "tmpfs", {"nosuid", "size=1m"}),
+        mount_entry("/tmp", "tmpfs", "tmpfs", {"mode=0700"}),
+    };
+    auto r = run_rootfs(b, c, [](Facts& f) {
+        f["merged"] = mount_summary("/merged");
+        f["lower"] = read_text("/merged/from-lower");
+        berth::UniqueFd fd(::open("/merged/from-container", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+        f["sticky"] = describe("/sticky");
+        f["sticky_mount"] = mount_summary("/sticky");
+        f["tmp"] = describe("/tmp");
+    });
+    REQUIRE(r.error == "");
+    CHECK(fstype(r.fact("merged")) == "overlay");
+    CHECK(r.fact("lower") == "L");
+    struct stat st;
+    CHECK(::stat((b.dir() + "/upper/from-container").c_str(), &st) == 0);  // writes went to upperdir
+    CHECK(fstype(r.fact("sticky_mount")) == "tmpfs");
+    CHECK(r.fact("sticky") == "d 1777 0:0");
+    CHECK(r.fact("tmp") == "d 0700 0:0");  // an explicit mode wins
     expect_clean(b, r);
 }
 
