@@ -147,17 +147,20 @@ public:
         const bool haveFreezer = dirs_.find("freezer") && exists(*dirs_.find("freezer"));
         if (signal == SIGKILL && !unified_.empty() && file_exists(unified_, "cgroup.kill"))
             write_file(unified_, "cgroup.kill", "1");
+        // Frozen while listed and signalled, so nothing forks past the list.
         const bool wasFrozen = haveFreezer && freezer_state() != FreezerState::Thawed;
+        bool froze = false;
         if (haveFreezer && !wasFrozen) {
             try {
                 freeze();
+                froze = true;
             } catch (const Error& e) {
                 spdlog::warn("kill: {}", e.what());
             }
         }
         signal_pids(pids(), signal);
         // v1 frozen tasks do not die until thawed.
-        if (haveFreezer && (!wasFrozen || signal == SIGKILL)) thaw();
+        if (froze || (wasFrozen && signal == SIGKILL)) thaw();
     }
 
     void destroy() override {

@@ -83,16 +83,19 @@ public:
             write_file(dir_, "cgroup.kill", "1");
             return;
         }
+        // Frozen while listed and signalled, so nothing forks past the list.
         const bool wasFrozen = freezer_state() != FreezerState::Thawed;
+        bool froze = false;
         if (!wasFrozen) {
             try {
                 freeze();
+                froze = true;
             } catch (const Error& e) {
                 spdlog::warn("kill: {}", e.what());
             }
         }
         signal_pids(pids(), signal);
-        if (!wasFrozen || signal == SIGKILL) thaw();
+        if (froze || (wasFrozen && signal == SIGKILL)) thaw();
     }
 
     void destroy() override {
