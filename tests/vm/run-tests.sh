@@ -4,7 +4,8 @@
 # scripts/test.sh. Uses the build in $BERTH_BUILD_DIR (default <repo>/build),
 # which must be built already. In the VM it runs
 #   1. tests/vm/guest-checks.sh: pure cgroup v2, every controller enabled,
-#      pivot_root works, a reference runtime (crun) runs a container;
+#      pivot_root works, a reference runtime (crun) runs a container, and
+#      berth runs one with memory/pids/cpu limits;
 #   2. ctest on the tests matching CTEST_REGEX (default $BERTH_VM_TESTS, else
 #      every integration test and every test with "cgroup" in its name).
 # Prints "vm: N passed, N failed" last and exits non-zero if anything failed
@@ -45,7 +46,7 @@ log=$vmdir/last-tests.log
 # Inside: the checks, then ctest; each part's status goes to the results dir
 # so one failing part does not hide the other.
 guest_script=$(cat <<EOF
-bash $(printf %q "$here/guest-checks.sh"); echo \$? >$(printf %q "$results/checks.status")
+bash $(printf %q "$here/guest-checks.sh") $(printf %q "$build/berth"); echo \$? >$(printf %q "$results/checks.status")
 ctest --test-dir $(printf %q "$build") -R $(printf %q "$regex") -j 2 --timeout 300 --output-on-failure \\
     --output-junit $(printf %q "$results/ctest.xml")
 echo \$? >$(printf %q "$results/ctest.status")
