@@ -73,19 +73,6 @@ const std::vector<spec::Device>& default_devices() {
     return devices;
 }
 
-std::vector<spec::Device> devices_to_create(const spec::Config& config) {
-    std::vector<spec::Device> out;
-    if (config.linux)
-        for (const spec::Device& d : config.linux->devices)
-            if (clean_path(d.path) != "/dev/ptmx") out.push_back(d);
-    for (const spec::Device& def : default_devices()) {
-        bool replaced = false;
-        for (const spec::Device& d : out) replaced = replaced || clean_path(d.path) == def.path;
-        if (!replaced) out.push_back(def);
-    }
-    return out;
-}
-
 void create_device(int rootFd, const spec::Device& device, bool bindFromHost, bool replace) {
     const std::string path = clean_path(device.path);
     const std::string what = "create device " + path;

@@ -17,11 +17,6 @@ namespace berth::kernel {
 // urandom, tty; character devices, mode 0666, owned by root.
 const std::vector<spec::Device>& default_devices();
 
-// The devices to create: linux.devices, then the default devices that no
-// linux.devices entry replaces (same path). /dev/ptmx is left out: it is
-// always the pts/ptmx symlink.
-std::vector<spec::Device> devices_to_create(const spec::Config& config);
-
 // Creates one device below rootFd: mknod with its type, major/minor,
 // fileMode (default 0666), uid and gid; or, when bindFromHost (a user
 // namespace may not mknod), an empty file with the host's device of the
@@ -31,10 +26,12 @@ std::vector<spec::Device> devices_to_create(const spec::Config& config);
 // (`replace`). Throws Error("create device /dev/x: ...").
 void create_device(int rootFd, const spec::Device& device, bool bindFromHost, bool replace);
 
-// Creates all devices_to_create(), then /dev/ptmx -> pts/ptmx, /dev/fd ->
-// /proc/self/fd, /dev/stdin|stdout|stderr -> /proc/self/fd/0|1|2 (and
-// /dev/core -> /proc/kcore when the kernel has it), and, when `console`,
-// an empty /dev/console for the console code to bind the pty on.
+// Creates linux.devices (except /dev/ptmx), then the default devices that
+// no linux.devices entry replaces (same path), then the links /dev/ptmx ->
+// pts/ptmx, /dev/fd -> /proc/self/fd, /dev/stdin|stdout|stderr ->
+// /proc/self/fd/0|1|2 (and /dev/core -> /proc/kcore when the kernel has
+// it), and, when `console`, an empty /dev/console for the console code to
+// bind the pty on.
 void setup_dev(int rootFd, const spec::Config& config, bool bindFromHost, bool console);
 
 }  // namespace berth::kernel
