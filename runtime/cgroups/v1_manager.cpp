@@ -97,7 +97,9 @@ public:
                                                     : "linux.resources.unified: cgroup v2") +
                                 " is not mounted on this host",
                             ENOENT);
-            enable_v2_controllers(layout_.unified, path_, v2_controllers_needed(r.unified, hugetlbOnV2));
+            // Only what is needed: on hybrid hosts the cgroup2 root belongs to the host.
+            auto needed = v2_controllers_needed(r.unified, hugetlbOnV2);
+            if (!needed.empty()) enable_v2_controllers(layout_.unified, path_, needed);
             if (hugetlbOnV2) apply_v2_hugetlb(unified_, r.hugepageLimits);
             apply_v2_unified(unified_, r.unified);
         }

@@ -344,6 +344,15 @@ TEST_CASE("hybrid: unified keys and hugetlb go to the cgroup2 directory", "[cgro
     CHECK(t.get("unified/c/cgroup.procs") == "99");
     CHECK(t.get("memory/c/cgroup.procs") == "99");
 
+    // A core cgroup.* key needs no controller: the host's cgroup2 root is left alone.
+    t.put("unified/cgroup.subtree_control", "");
+    t.put("unified/c/cgroup.max.descendants", "");
+    spec::Resources core;
+    core.unified["cgroup.max.descendants"] = "10";
+    m->apply(core, true);
+    CHECK(t.get("unified/c/cgroup.max.descendants") == "10");
+    CHECK(t.get("unified/cgroup.subtree_control").empty());
+
     spec::Resources bad;
     bad.unified["memory.max"] = "1";
     CHECK_THROWS_WITH(m->apply(bad, true), Catch::Contains("controller \"memory\" is not enabled"));
