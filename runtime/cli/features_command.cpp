@@ -45,9 +45,11 @@ spec::Features berth_features() {
     spec::CgroupFeatures cgroup;
     cgroup.v1 = true;  // runtime/cgroups: v1 (legacy and hybrid) and v2 backends
     cgroup.v2 = true;
-    cgroup.systemd = false;      // no systemd (D-Bus) cgroup driver yet
+    // --systemd-cgroup maps "slice:prefix:name" to the cgroupfs path systemd
+    // would use (runtime/cgroups/cgroup_path.hpp); no units over D-Bus.
+    cgroup.systemd = false;
     cgroup.systemdUser = false;
-    cgroup.rdma = false;         // linux.resources.rdma is not applied yet
+    cgroup.rdma = true;  // v1_resources.cpp / v2_resources.cpp write rdma.max
     linux.cgroup = cgroup;
 
     spec::SeccompFeatures seccomp;
