@@ -1,0 +1,142 @@
+// create, start, state, kill, delete, list: the lifecycle commands of runtime.md.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+#include "runtime/cgroups/manager.hpp"
+#include "runtime/container/cgroup_link.hpp"
+#include "runtime/container/container_builder.hpp"
+#include "runtime/container/container_status.hpp"
+#include "runtime/container/lifecycle.hpp"
+#include "runtime/container/operations.hpp"
+#include "runtime/kernel/proc_status.hpp"
+#include "spec/state.hpp"
+
+namespace berth::container {
+
+int create(const GlobalOptions& g, const CreateOptions& o) {
+    BuildOptions bo;
+    bo.create = o;
+    build_container(g, bo);
+    return 0;
+}
+
+int start(const GlobalOptions& g, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(g.root, id);
+    if (!dir.has_record()) throw Error("cannot start a container that is still being created");
+    ContainerRecord rec = dir.read_record();
+    switch (container_status(dir, &rec)) {
+        case spec::Status::Created: break;
+        case spec::Status::Stopped: throw Error("cannot start a container that has stopped");
+        default: throw Error("cannot start an already running container");
+    }
+    start_container(dir, rec);
+    return 0;
+}
+
+int state(const GlobalOptions& g, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(g.root, id, /*lock=*/false);
+    if (!dir.has_record()) {
+        spec::State s;
+        s.ociVersion = spec::kSpecVersion;
+        s.id = id;
+        s.status = spec::Status::Creating;
+        std::cout << spec::state_to_json(s) << '\n';
+        return 0;
+    }
+    ContainerRecord rec = dir.read_record();
+    spec::Status st = container_status(dir, &rec);
+    std::cout << spec::state_to_json(make_state(dir, rec, st)) << '\n';
+    return 0;
+}
+
+int kill(const GlobalOptions& g, const KillOptions& o) {
+    ContainerDir dir = ContainerDir::open(g.root, o.id);
+    if (!dir.has_record()) throw Error("container not running");
+    ContainerRecord rec = dir.read_record();
+    spec::Status st = container_status(dir, &rec);
+    if (st == spec::Status::Stopped || st == spec::Status::Creating) throw Error("container not running");
+    if (o.all) {
+        if (auto cg = open_cgroup(rec)) {
+            cg->kill_all(o.signal);
+            return 0;
+        }
+    }
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, rec.pid, 0)));
+    if (!pidfd || !kernel::process_is_alive(rec.pid, rec.pidStartTime)) throw Error("container not running");
+    if (::syscall(SYS_pidfd_send_signal, pidfd.get(), o.signal, nullptr, 0) < 0) throw_errno("kill container");
+    return 0;
+}
+
+int remove(const GlobalOptions& g, const DeleteOptions& o) {
+    std::optional<ContainerDir> dir;
+    try {
+        dir.emplace(ContainerDir::open(g.root, o.id));
+    } catch (const Error& e) {
+        // Engines call `delete --force` on every cleanup, also for ids already gone (runc returns 0).
+        if (o.force && e.code() == ENOENT) return 0;
+        throw;
+    }
+    if (!dir->has_record()) {
+        // We hold the lock, so the create that made this directory has died.
+        if (!o.force) throw Error("cannot delete container " + o.id + " that is still being created");
+        destroy_container(*dir, nullptr);
+        return 0;
+    }
+    ContainerRecord rec = dir->read_record();
+    spec::Status st = container_status(*dir, &rec);
+    if (st != spec::Status::Stopped) {
+        if (!o.force)
+            throw Error("cannot delete container " + o.id + " that is not stopped: " + status_name(st));
+        kill_and_wait(rec);
+    }
+    destroy_container(*dir, &rec);
+    return 0;
+}
+
+int list(const GlobalOptions& g, const ListOptions& o) {
+    std::vector<spec::State> states;
+    for (const auto& id : list_container_ids(g.root)) {
+        try {
+            ContainerDir dir = ContainerDir::open(g.root, id, /*lock=*/false);
+            if (!dir.has_record()) continue;
+            ContainerRecord rec = dir.read_record();
+            states.push_back(make_state(dir, rec, container_status(dir, &rec)));
+        } catch (const Error& e) {
+            spdlog::debug("list: skip {}: {}", id, e.what());
+        }
+    }
+    if (o.quiet) {
+        for (const auto& s : states) std::cout << s.id << '\n';
+        return 0;
+    }
+    if (o.format == "json") {
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (const auto& s : states) arr.push_back(nlohmann::ordered_json::parse(spec::state_to_json(s)));
+        std::cout << (states.empty() ? std::string("null") : arr.dump()) << '\n';
+        return 0;
+    }
+    if (o.format != "table") throw Error("invalid format option");
+    // runc's tabwriter: minimum width 12, padding 3; the last column is not padded.
+    std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+    for (const auto& s : states)
+        rows.push_back({s.id, std::to_string(s.pid), status_name(s.status), s.bundle, s.created, s.owner});
+    std::vector<size_t> width(5, 12);
+    for (const auto& r : rows)
+        for (size_t i = 0; i < 5; ++i) width[i] = std::max(width[i], r[i].size() + 3);
+    for (const auto& r : rows) {
+        std::string line;
+        for (size_t i = 0; i < 5; ++i) line += r[i] + std::string(width[i] - r[i].size(), ' ');
+        std::cout << line << r[5] << '\n';
+    }
+    return 0;
+}
+
+}  // namespace berth::container

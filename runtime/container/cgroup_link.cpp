@@ -1,0 +1,74 @@
+#include "runtime/container/cgroup_link.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+#include "runtime/cgroups/cgroup_path.hpp"
+#include "runtime/cgroups/devices.hpp"
+#include "runtime/cgroups/manager.hpp"
+
+namespace berth::container {
+
+CgroupSetup::CgroupSetup(const spec::Config& config, const std::string& id, bool systemdCgroup) {
+    const std::optional<std::string> noPath;
+    const auto& cgroupsPath = config.linux ? config.linux->cgroupsPath : noPath;
+    path_ = cgroups::resolve_cgroup_path(cgroupsPath, id, systemdCgroup);
+    manager_ = cgroups::Manager::create(path_, cgroups::detect_layout());
+    try {
+        spec::Resources resources = config.linux && config.linux->resources ? *config.linux->resources : spec::Resources{};
+        // The device rules the container gets: linux.resources.devices plus the
+        // default devices every container may use (as runc allows them).
+        static const spec::Linux noLinux;
+        resources.devices = cgroups::container_device_rules(config.linux ? *config.linux : noLinux);
+        manager_->apply(resources, /*isUpdate=*/false);
+    } catch (const Error& e) {
+        try {
+            manager_->destroy();
+        } catch (const Error& cleanup) {
+            spdlog::warn("remove cgroup {}: {}", path_, cleanup.what());
+        }
+        throw e.wrap("cgroup " + path_);
+    }
+}
+
+CgroupSetup::CgroupSetup(CgroupSetup&&) noexcept = default;
+
+CgroupSetup::~CgroupSetup() {
+    if (committed_ || !manager_) return;
+    try {
+        manager_->destroy();
+    } catch (const Error& e) {
+        spdlog::warn("remove cgroup {}: {}", path_, e.what());
+    }
+}
+
+int CgroupSetup::clone_into_fd() const { return manager_->clone_into_fd(); }
+
+bool CgroupSetup::needs_join_after_clone(bool placedByClone) const {
+    return !placedByClone || manager_->mode() != cgroups::Mode::Unified;
+}
+
+void CgroupSetup::add_process(pid_t pid, bool placedByClone) {
+    if (placedByClone && manager_->mode() == cgroups::Mode::Unified) return;
+    manager_->add_process(pid);
+}
+
+std::unique_ptr<cgroups::Manager> open_cgroup(const ContainerRecord& rec) {
+    if (rec.cgroupPath.empty()) return nullptr;
+    return cgroups::Manager::open(rec.cgroupPath, cgroups::detect_layout());
+}
+
+bool cgroup_is_frozen(const ContainerRecord& rec) {
+    try {
+        auto cg = open_cgroup(rec);
+        return cg && cg->frozen();
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+void destroy_cgroup(const ContainerRecord& rec) {
+    if (auto cg = open_cgroup(rec)) cg->destroy();
+}
+
+}  // namespace berth::container

@@ -1,0 +1,45 @@
+// How the lifecycle uses the cgroup manager (runtime/cgroups/): one place, so
+// create, delete, kill, pause and the status check stay free of cgroup detail.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/container/state_store.hpp"
+#include "spec/config.hpp"
+
+namespace berth::cgroups { class Manager; }
+
+namespace berth::container {
+
+// The cgroup of a container being created: made and limited before clone,
+// removed again unless commit() is called.
+class CgroupSetup {
+public:
+    CgroupSetup(const spec::Config&, const std::string& id, bool systemdCgroup);
+    CgroupSetup(CgroupSetup&&) noexcept;
+    ~CgroupSetup();
+
+    const std::string& path() const { return path_; }
+    int clone_into_fd() const;                 // -1 when clone3 cannot place the child
+    // True when the child must wait until add_process() put it in the
+    // hierarchies clone3 does not cover (v1 controllers on hybrid hosts).
+    bool needs_join_after_clone(bool placedByClone) const;
+    void add_process(pid_t pid, bool placedByClone);  // the hierarchies clone3 did not cover
+    void commit() { committed_ = true; }
+
+private:
+    std::unique_ptr<cgroups::Manager> manager_;
+    std::string path_;
+    bool committed_ = false;
+};
+
+// For later commands: the cgroup recorded in the container's state.
+std::unique_ptr<cgroups::Manager> open_cgroup(const ContainerRecord&);
+bool cgroup_is_frozen(const ContainerRecord&);
+void destroy_cgroup(const ContainerRecord&);
+
+}  // namespace berth::container

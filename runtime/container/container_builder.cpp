@@ -1,0 +1,279 @@
+#include "runtime/container/container_builder.hpp"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+#include "hooks/hooks.hpp"
+#include "runtime/container/cgroup_link.hpp"
+#include "runtime/container/hook_state.hpp"
+#include "runtime/container/init_process.hpp"
+#include "runtime/kernel/console.hpp"
+#include "runtime/kernel/proc_status.hpp"
+#include "runtime/kernel/process_attrs.hpp"
+#include "runtime/kernel/rlimits.hpp"
+#include "runtime/kernel/seccomp_cache.hpp"
+#include "runtime/kernel/sysctl.hpp"
+#include "spec/parse.hpp"
+
+namespace berth::container {
+
+std::string rfc3339_now() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t;
+    gmtime_r(&ts.tv_sec, &t);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+    std::string s(buf, n);
+    if (ts.tv_nsec) {
+        char frac[16];
+        snprintf(frac, sizeof frac, ".%09ld", ts.tv_nsec);
+        std::string f = frac;
+        while (f.back() == '0') f.pop_back();
+        s += f;
+    }
+    return s + "Z";
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+    std::string abs = path;
+    if (abs.empty() || abs[0] != '/') {
+        char cwd[PATH_MAX];
+        if (!::getcwd(cwd, sizeof cwd)) throw_errno("write pid file " + path);
+        abs = std::string(cwd) + "/" + path;
+    }
+    auto slash = abs.rfind('/');
+    std::string tmp = abs.substr(0, slash + 1) + ".pidfile-" + std::to_string(::getpid());
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw_errno("write pid file " + abs);
+    std::string text = std::to_string(pid);
+    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        ::unlink(tmp.c_str());
+        throw_errno("write pid file " + abs);
+    }
+    fd.reset();
+    if (::rename(tmp.c_str(), abs.c_str()) < 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw_errno("write pid file " + abs, err);
+    }
+}
+
+namespace {
+
+std::string absolute_path(const std::string& p) {
+    char buf[PATH_MAX];
+    if (!::realpath(p.c_str(), buf)) throw_errno("bundle " + p);
+    return buf;
+}
+
+std::string resolve_rootfs(const spec::Config& c, const std::string& bundle) {
+    std::string p = c.root->path;
+    if (p.empty() || p[0] != '/') p = bundle + "/" + p;
+    char buf[PATH_MAX];
+    if (!::realpath(p.c_str(), buf)) throw_errno("rootfs " + p);
+    struct stat st;
+    if (::stat(buf, &st) < 0) throw_errno("rootfs " + p);
+    if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + p + ": not a directory", ENOTDIR);
+    return buf;
+}
+
+// The init process, killed and reaped unless committed.
+class InitGuard {
+public:
+    ~InitGuard() {
+        if (pid_ <= 0 || committed_) return;
+        if (pidfd_ >= 0) ::syscall(SYS_pidfd_send_signal, pidfd_, SIGKILL, nullptr, 0);
+        else ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    void set(pid_t pid, int pidfd) { pid_ = pid; pidfd_ = pidfd; }
+    void commit() { committed_ = true; }
+
+private:
+    pid_t pid_ = 0;
+    int pidfd_ = -1;
+    bool committed_ = false;
+};
+
+// setns() into a pid namespace changes only where our children go; undo it
+// after clone so hooks we run stay in the runtime's pid namespace.
+class PidNamespaceForChildren {
+public:
+    explicit PidNamespaceForChildren(const kernel::NamespaceJoin* join) {
+        if (!join) return;
+        original_.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+        if (!original_) throw_errno("open /proc/self/ns/pid");
+        kernel::join_namespace(*join);
+    }
+    ~PidNamespaceForChildren() {
+        if (original_) ::setns(original_.get(), CLONE_NEWPID);
+    }
+
+private:
+    UniqueFd original_;
+};
+
+int listen_fds_from_env() {
+    const char* s = std::getenv("LISTEN_FDS");
+    if (!s || !*s) return 0;
+    int n = std::atoi(s);
+    return n > 0 ? n : 0;
+}
+
+}  // namespace
+
+CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo) {
+    const CreateOptions& o = bo.create;
+    validate_container_id(o.id);
+    std::string bundle = absolute_path(o.bundle.empty() ? "." : o.bundle);
+    spec::Config config = spec::load_config_file(bundle + "/config.json");
+    if (!config.process) throw Error("config.json: process: a process is required to create a container");
+    if (!config.root) throw Error("config.json: root: a root filesystem is required");
+    kernel::NamespacePlan nsPlan = kernel::plan_namespaces(config);
+    if (!nsPlan.hasMountNamespace())
+        throw Error("config.json: linux.namespaces: berth needs a mount namespace (new or joined)");
+    kernel::validate_sysctls(config);
+    kernel::validate_rlimits(config.process->rlimits);
+    std::string rootfs = resolve_rootfs(config, bundle);
+
+    const bool terminal = config.process->terminal;
+    if (terminal && o.consoleSocket.empty() && bo.consoleSocketFd < 0)
+        throw Error("cannot allocate tty if berth will detach without setting console socket");
+    if (!terminal && !o.consoleSocket.empty())
+        throw Error("cannot use console socket if berth will not detach or allocate tty");
+
+    ContainerDir dir = ContainerDir::create(g.root, o.id);
+    dir.write_file("config.json", spec::config_to_json(config));
+
+    InitPlan plan;
+    plan.config = &config;
+    plan.id = o.id;
+    plan.bundle = bundle;
+    plan.rootfs = rootfs;
+    plan.namespaces = nsPlan;
+    plan.noPivot = o.noPivot;
+    plan.noNewKeyring = o.noNewKeyring;
+    int listenFds = listen_fds_from_env();
+    plan.preserveFds = listenFds + o.preserveFds;
+    if (listenFds > 0) plan.extraEnv = {"LISTEN_FDS=" + std::to_string(listenFds), "LISTEN_PID=1"};
+    plan.rlimitsByParent = nsPlan.newUser && !config.process->rlimits.empty();
+    const spec::Hooks noHooks;
+    const spec::Hooks& hooks = config.hooks ? *config.hooks : noHooks;
+    plan.runtimeHooks = !hooks.prestart.empty() || !hooks.createRuntime.empty();
+
+    if (config.linux && config.linux->seccomp)
+        plan.seccomp = kernel::load_or_compile_seccomp(*config.linux->seccomp, g.root + "/.seccomp-cache");
+
+    UniqueFd console;
+    if (terminal && bo.consoleSocketFd < 0) console = kernel::connect_console_socket(o.consoleSocket);
+    if (terminal) plan.consoleSocket = bo.consoleSocketFd >= 0 ? bo.consoleSocketFd : console.get();
+
+    // exec.fifo: init opens it (by fd) for writing and blocks until `start` reads.
+    std::string fifoPath = dir.file("exec.fifo");
+    if (::mkfifo(fifoPath.c_str(), 0622) < 0) throw_errno("create " + fifoPath);
+    ::chmod(fifoPath.c_str(), 0622);  // not reduced by umask: any container uid may open it
+    UniqueFd fifo(::open(fifoPath.c_str(), O_PATH | O_CLOEXEC));
+    if (!fifo) throw_errno("open " + fifoPath);
+    plan.execFifo = fifo.get();
+
+    CgroupSetup cgroup(config, o.id, g.systemdCgroup);
+
+    plan.closeInChild = {dir.fd()};
+    if (cgroup.clone_into_fd() >= 0) plan.closeInChild.push_back(cgroup.clone_into_fd());
+    SyncChannel parentEnd, childEnd;
+    SyncChannel::make_pair(parentEnd, childEnd);
+
+    kernel::ClonedProcess child;
+    bool intoCgroup = cgroup.clone_into_fd() >= 0;
+    {
+        PidNamespaceForChildren pidJoin(nsPlan.join_of(spec::NamespaceType::Pid));
+        plan.waitForGo = nsPlan.newUser || plan.rlimitsByParent || cgroup.needs_join_after_clone(intoCgroup);
+        try {
+            child = kernel::clone_process(nsPlan.cloneFlags, intoCgroup ? cgroup.clone_into_fd() : -1);
+        } catch (const Error& e) {
+            // Kernels without CLONE_INTO_CGROUP (or a cgroup that refuses it): join after clone.
+            if (!intoCgroup || (e.code() != EINVAL && e.code() != E2BIG && e.code() != EOPNOTSUPP)) throw;
+            intoCgroup = false;
+            plan.waitForGo = true;
+            child = kernel::clone_process(nsPlan.cloneFlags, -1);
+        }
+        if (child.pid == 0) {
+            parentEnd.close();
+            run_init(plan, childEnd);  // never returns
+        }
+    }
+    InitGuard initGuard;
+    initGuard.set(child.pid, child.pidfd.get());
+    childEnd.close();
+
+    ContainerRecord rec;
+    rec.id = o.id;
+    rec.bundle = bundle;
+    rec.rootfs = rootfs;
+    rec.pid = child.pid;
+    auto st = kernel::read_proc_stat(child.pid);
+    rec.pidStartTime = st ? st->startTime : 0;
+    rec.created = rfc3339_now();
+    rec.owner = "root";
+    rec.cgroupPath = cgroup.path();
+    rec.annotations = config.annotations;
+    rec.hasLifecycleHooks = !hooks.poststart.empty() || !hooks.poststop.empty();
+
+    try {
+        // From here a SIGKILLed create leaves a record that `delete --force` can clean up.
+        dir.write_record(rec);
+        cgroup.add_process(child.pid, intoCgroup);
+        if (nsPlan.newUser && config.linux)
+            kernel::write_id_mappings(child.pid, config.linux->uidMappings, config.linux->gidMappings);
+        if (plan.rlimitsByParent) kernel::apply_rlimits(config.process->rlimits, child.pid);
+        // From the runtime namespace: inside a user namespace lowering it cannot work.
+        if (config.process->oomScoreAdj) kernel::apply_oom_score_adj(*config.process->oomScoreAdj, child.pid);
+        if (plan.waitForGo) parentEnd.send(SyncMsg::Go);
+
+        if (plan.runtimeHooks) {
+            parentEnd.expect(SyncMsg::Mounted);
+            std::string state = hook_state_json(o.id, "creating", child.pid, bundle, config.annotations);
+            try {
+                hooks::run_hooks(hooks::Phase::Prestart, hooks.prestart, state);
+                hooks::run_hooks(hooks::Phase::CreateRuntime, hooks.createRuntime, state);
+            } catch (const Error&) {
+                hooks::run_hooks_warn_only(hooks::Phase::Poststop, hooks.poststop,
+                                           hook_state_json(o.id, "stopped", 0, bundle, config.annotations));
+                throw;
+            }
+            parentEnd.send(SyncMsg::Go);
+        }
+        try {
+            parentEnd.expect(SyncMsg::Ready);
+        } catch (const Error& e) {
+            // A createContainer hook failure is reported by the child; poststop still runs.
+            if (std::string(e.what()).find("createContainer hook") != std::string::npos)
+                hooks::run_hooks_warn_only(hooks::Phase::Poststop, hooks.poststop,
+                                           hook_state_json(o.id, "stopped", 0, bundle, config.annotations));
+            throw;
+        }
+        if (!o.pidFile.empty()) write_pid_file(o.pidFile, child.pid);
+        parentEnd.send(SyncMsg::Commit);
+    } catch (const Error& e) {
+        throw e.wrap("create");
+    }
+    initGuard.commit();
+    cgroup.commit();
+    dir.commit();
+    return CreatedContainer{std::move(dir), std::move(rec), std::move(config), std::move(child.pidfd)};
+}
+
+}  // namespace berth::container

@@ -1,0 +1,288 @@
+// `exec`: a new process in a running container.
+//
+// The parent (`berth exec`) points its children's pid namespace at the
+// container's (setns on a pidfd of the init, so a recycled pid cannot be
+// joined) and clone3()s the new process straight into the container's cgroup.
+// The child joins the container's other namespaces through the same pidfd,
+// sets up the process (rlimits, LSM label, user, capabilities, cwd, seccomp)
+// and execve()s. Protocol: the child waits for Go (sent once it has been put
+// in the v1 cgroups, if any), then reports failure as text over a CLOEXEC
+// pipe; EOF on that pipe means execve succeeded.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+#include "runtime/cgroups/manager.hpp"
+#include "runtime/container/cgroup_link.hpp"
+#include "runtime/container/container_builder.hpp"
+#include "runtime/container/container_status.hpp"
+#include "runtime/container/foreground.hpp"
+#include "runtime/container/lifecycle.hpp"
+#include "runtime/container/operations.hpp"
+#include "runtime/container/sync_protocol.hpp"
+#include "runtime/kernel/capabilities.hpp"
+#include "runtime/kernel/console.hpp"
+#include "runtime/kernel/exec_path.hpp"
+#include "runtime/kernel/fd_passing.hpp"
+#include "runtime/kernel/identity.hpp"
+#include "runtime/kernel/proc_status.hpp"
+#include "runtime/kernel/lsm.hpp"
+#include "runtime/kernel/namespaces.hpp"
+#include "runtime/kernel/process_attrs.hpp"
+#include "runtime/kernel/rlimits.hpp"
+#include "runtime/kernel/seccomp_cache.hpp"
+#include "spec/parse.hpp"
+
+namespace berth::container {
+
+namespace {
+
+std::string read_whole_file(const std::string& path) {
+    if (path == "-") {
+        std::stringstream ss;
+        ss << std::cin.rdbuf();
+        return ss.str();
+    }
+    std::ifstream f(path);
+    if (!f) throw_errno("open process file " + path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+// runc's exec without --process: the container's process, changed by the flags.
+spec::Process process_from_flags(const ExecOptions& o, const spec::Process& base) {
+    spec::Process p = base;
+    if (o.args.empty()) throw Error("exec: args must not be empty");
+    p.args = o.args;
+    p.terminal = o.tty;
+    p.consoleSize.reset();
+    if (!o.cwd.empty()) p.cwd = o.cwd;
+    p.env.insert(p.env.end(), o.env.begin(), o.env.end());
+    if (o.user) {
+        auto colon = o.user->find(':');
+        try {
+            p.user.uid = static_cast<uint32_t>(std::stoul(o.user->substr(0, colon)));
+            if (colon != std::string::npos) p.user.gid = static_cast<uint32_t>(std::stoul(o.user->substr(colon + 1)));
+        } catch (const std::exception&) {
+            throw Error("exec: --user: expected UID[:GID], got \"" + *o.user + "\"");
+        }
+    }
+    p.user.additionalGids.insert(p.user.additionalGids.end(), o.additionalGids.begin(), o.additionalGids.end());
+    if (!o.caps.empty()) {
+        if (!p.capabilities) p.capabilities.emplace();
+        for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
+                          &p.capabilities->inheritable, &p.capabilities->ambient}) {
+            if (!*set) set->emplace();
+            (*set)->insert((*set)->end(), o.caps.begin(), o.caps.end());
+        }
+    }
+    if (o.noNewPrivs) p.noNewPrivileges = true;
+    if (!o.apparmor.empty()) p.apparmorProfile = o.apparmor;
+    if (!o.processLabel.empty()) p.selinuxLabel = o.processLabel;
+    return p;
+}
+
+// Namespace types in which the container differs from us: those we join.
+int namespaces_to_join(pid_t pid) {
+    static const std::pair<const char*, int> kinds[] = {
+        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"net", CLONE_NEWNET},  {"ipc", CLONE_NEWIPC},
+        {"uts", CLONE_NEWUTS},   {"cgroup", CLONE_NEWCGROUP}, {"time", 0x80 /* CLONE_NEWTIME */}};
+    int flags = 0;
+    for (auto [name, flag] : kinds) {
+        struct stat theirs, ours;
+        std::string p = "/proc/" + std::to_string(pid) + "/ns/" + name;
+        std::string s = std::string("/proc/self/ns/") + name;
+        if (::stat(p.c_str(), &theirs) < 0 || ::stat(s.c_str(), &ours) < 0) continue;
+        if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) flags |= flag;
+    }
+    return flags;
+}
+
+struct ExecPlan {
+    const spec::Process* process = nullptr;
+    const spec::Config* config = nullptr;
+    int initPidfd = -1;
+    int joinFlags = 0;
+    int consoleSocket = -1;
+    int errorPipe = -1;
+    int preserveFds = 0;
+    std::optional<kernel::SeccompProgram> seccomp;
+};
+
+[[noreturn]] void exec_child(const ExecPlan& plan, SyncChannel& ch) noexcept {
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // CVE-2019-5736: /proc/<us>/exe stays out of reach
+    try {
+        ch.expect(SyncMsg::Go);
+        ch.close();
+        if (plan.joinFlags && ::setns(plan.initPidfd, plan.joinFlags) < 0) throw_errno("join container namespaces");
+        const spec::Process& p = *plan.process;
+        if (plan.consoleSocket >= 0) kernel::setup_console(plan.consoleSocket, p.consoleSize, /*bindDevConsole=*/false);
+        kernel::apply_rlimits(p.rlimits);
+        if (p.oomScoreAdj) kernel::apply_oom_score_adj(*p.oomScoreAdj);
+        if (p.ioPriority) kernel::apply_io_priority(*p.ioPriority);
+        if (p.scheduler) kernel::apply_scheduler(*p.scheduler);
+        if (!p.apparmorProfile.empty()) kernel::apply_apparmor_profile(p.apparmorProfile);
+        if (!p.selinuxLabel.empty()) kernel::apply_selinux_exec_label(p.selinuxLabel);
+        bool seccompEarly = plan.seccomp && !p.noNewPrivileges;
+        if (seccompEarly) kernel::load_seccomp(*plan.seccomp);
+        kernel::apply_user_and_capabilities(p);
+        if (::chdir(p.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + p.cwd + "\")");
+        char cwd[PATH_MAX];
+        if (!::getcwd(cwd, sizeof cwd) || cwd[0] != '/')
+            throw Error("cwd \"" + p.cwd + "\" is outside the container's root filesystem");
+        std::string path = kernel::resolve_executable(p.env, p.args.at(0));
+        if (p.noNewPrivileges) kernel::set_no_new_privileges();
+        if (plan.seccomp && !seccompEarly) kernel::load_seccomp(*plan.seccomp);
+        // Only stdio and --preserve-fds reach the process.
+        ::syscall(SYS_close_range, 3 + plan.preserveFds, UINT_MAX, 4 /* CLOSE_RANGE_CLOEXEC */);
+        std::vector<char*> argv, envp;
+        for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(path.c_str(), argv.data(), envp.data());
+        throw_errno("exec " + path);
+    } catch (const std::exception& e) {
+        std::string msg = e.what();
+        [[maybe_unused]] ssize_t n = ::write(plan.errorPipe, msg.data(), msg.size());
+    }
+    ::_exit(127);
+}
+
+}  // namespace
+
+int exec(const GlobalOptions& g, const ExecOptions& o) {
+    ContainerDir dir = ContainerDir::open(g.root, o.id, /*lock=*/false);
+    if (!dir.has_record()) throw Error("cannot exec in a container that is being created");
+    ContainerRecord rec = dir.read_record();
+    spec::Status st = container_status(dir, &rec);
+    if (st == spec::Status::Stopped) throw Error("cannot exec in a stopped container");
+    if (st == spec::Status::Paused && !o.ignorePaused)
+        throw Error("cannot exec in a paused container (use --ignore-paused to override)");
+    spec::Config config = saved_config(dir);
+
+    spec::Process process = !o.processFile.empty()
+                                ? spec::parse_process(read_whole_file(o.processFile), o.processFile)
+                                : process_from_flags(o, *config.process);
+    if (process.args.empty()) throw Error("exec: process.args must not be empty");
+    if (process.terminal && o.consoleSocket.empty() && o.detach)
+        throw Error("cannot allocate tty if berth will detach without setting console socket");
+    if (!process.terminal && !o.consoleSocket.empty())
+        throw Error("cannot use console socket if berth will not detach or allocate tty");
+
+    UniqueFd initPidfd(static_cast<int>(::syscall(SYS_pidfd_open, rec.pid, 0)));
+    if (!initPidfd || !kernel::process_is_alive(rec.pid, rec.pidStartTime))
+        throw Error("cannot exec in a stopped container");
+
+    ExecPlan plan;
+    plan.process = &process;
+    plan.config = &config;
+    plan.initPidfd = initPidfd.get();
+    plan.joinFlags = namespaces_to_join(rec.pid);
+    plan.preserveFds = o.preserveFds;
+    if (config.linux && config.linux->seccomp)
+        plan.seccomp = kernel::load_or_compile_seccomp(*config.linux->seccomp, g.root + "/.seccomp-cache");
+
+    std::optional<BlockedSignals> blocked;
+    if (!o.detach) blocked.emplace();
+    UniqueFd console, consoleOurs;
+    if (process.terminal) {
+        if (!o.consoleSocket.empty()) {
+            console = kernel::connect_console_socket(o.consoleSocket);
+        } else {
+            int sv[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("create console socket");
+            consoleOurs.reset(sv[0]);
+            console.reset(sv[1]);
+        }
+        plan.consoleSocket = console.get();
+    }
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_errno("exec: pipe");
+    UniqueFd errRead(pipefd[0]), errWrite(pipefd[1]);
+    plan.errorPipe = errWrite.get();
+
+    auto cgroup = open_cgroup(rec);
+    int cgroupFd = cgroup ? cgroup->clone_into_fd() : -1;
+    SyncChannel parentEnd, childEnd;
+    SyncChannel::make_pair(parentEnd, childEnd);
+
+    kernel::ClonedProcess child;
+    {
+        UniqueFd ownPidNs(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+        if (::setns(initPidfd.get(), CLONE_NEWPID) < 0) throw_errno("join container pid namespace");
+        try {
+            try {
+                child = kernel::clone_process(0, cgroupFd);
+            } catch (const Error& e) {
+                if (cgroupFd < 0 || (e.code() != EINVAL && e.code() != E2BIG && e.code() != EOPNOTSUPP)) throw;
+                cgroupFd = -1;
+                child = kernel::clone_process(0, -1);
+            }
+        } catch (...) {
+            ::setns(ownPidNs.get(), CLONE_NEWPID);
+            throw;
+        }
+        if (child.pid == 0) {
+            parentEnd.close();
+            errRead.reset();
+            exec_child(plan, childEnd);
+        }
+        ::setns(ownPidNs.get(), CLONE_NEWPID);
+    }
+    childEnd.close();
+    errWrite.reset();
+    console.reset();
+    try {
+        if (cgroup) cgroup->add_process(child.pid);
+        parentEnd.send(SyncMsg::Go);
+    } catch (...) {
+        ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+        ::waitpid(child.pid, nullptr, 0);
+        throw;
+    }
+    UniqueFd master;
+    if (consoleOurs) {
+        try {
+            master = kernel::recv_fd(consoleOurs.get(), nullptr);
+        } catch (const Error&) {
+            // The child failed before sending it; its error follows on the pipe.
+        }
+    }
+    // EOF: execve succeeded (the pipe is O_CLOEXEC); text: why it failed.
+    std::string err;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(errRead.get(), buf, sizeof buf)) != 0;) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        err.append(buf, static_cast<size_t>(n));
+    }
+    if (!err.empty()) {
+        ::waitpid(child.pid, nullptr, 0);
+        throw Error("exec failed: " + err);
+    }
+    if (!o.pidFile.empty()) write_pid_file(o.pidFile, child.pid);
+    if (o.detach) return 0;
+    return wait_in_foreground(child.pid, child.pidfd.get(), std::move(master), *blocked);
+}
+
+}  // namespace berth::container

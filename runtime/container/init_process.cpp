@@ -1,0 +1,237 @@
+#include "runtime/container/init_process.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+
+#include "common/error.hpp"
+#include "hooks/hooks.hpp"
+#include "runtime/container/hook_state.hpp"
+#include "runtime/kernel/capabilities.hpp"
+#include "runtime/kernel/console.hpp"
+#include "runtime/kernel/exec_path.hpp"
+#include "runtime/kernel/identity.hpp"
+#include "runtime/kernel/lsm.hpp"
+#include "runtime/kernel/process_attrs.hpp"
+#include "runtime/kernel/rlimits.hpp"
+#include "runtime/kernel/rootfs.hpp"
+#include "runtime/kernel/seccomp_notify.hpp"
+#include "runtime/kernel/sysctl.hpp"
+
+namespace berth::container {
+
+namespace {
+
+using spec::NamespaceType;
+
+// Our host pid, as the runtime namespace sees it: before pivot_root the host's
+// /proc is still mounted, and /proc/self there names us by the host pid.
+pid_t host_pid() {
+    char buf[32];
+    ssize_t n = ::readlink("/proc/self", buf, sizeof buf - 1);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    return static_cast<pid_t>(std::atoi(buf));
+}
+
+void set_hostname(const spec::Config& c) {
+    if (!c.hostname.empty() && ::sethostname(c.hostname.data(), c.hostname.size()) < 0)
+        throw_errno("set hostname " + c.hostname);
+    if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)
+        throw_errno("set domainname " + c.domainname);
+}
+
+void join_session_keyring(const std::string& id) {
+    // A fresh session keyring, so containers do not share the host's keys.
+    std::string name = "_ses." + id;
+    if (::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name.c_str()) < 0 && errno != ENOSYS &&
+        errno != EPERM)
+        throw_errno("join session keyring");
+}
+
+// fds 3..3+N-1 are kept for the program; every other fd is closed by execve.
+void prepare_inherited_fds(int preserveFds) {
+    int first = 3 + preserveFds;
+    if (::syscall(SYS_close_range, first, UINT_MAX, CLOSE_RANGE_CLOEXEC) < 0) {
+        for (int fd = first; fd < 1024; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    for (int fd = 3; fd < first; ++fd) {
+        int flags = ::fcntl(fd, F_GETFD);
+        if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+}
+
+void reset_signals() {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        ::signal(sig, SIG_DFL);
+    }
+}
+
+// cwd must be inside the container: a leaked host directory fd named as
+// /proc/self/fd/N (CVE-2024-21626) would leave getcwd() "(unreachable)".
+void enter_cwd(const std::string& cwd) {
+    if (::chdir(cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + cwd + "\") set in config.json failed");
+    char buf[PATH_MAX];
+    if (!::getcwd(buf, sizeof buf) || buf[0] != '/')
+        throw Error("cwd \"" + cwd + "\" is outside the container's root filesystem");
+}
+
+void write_all(int fd, const std::string& s) {
+    size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        off += static_cast<size_t>(n);
+    }
+}
+
+// --- create phase: everything up to waiting for `start` -----------------------
+void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd& seccompAgent) {
+    const spec::Config& c = *plan.config;
+    const spec::Linux empty;
+    const spec::Linux& lx = c.linux ? *c.linux : empty;
+
+    for (const auto& join : plan.namespaces.joins)
+        if (join.type != NamespaceType::Pid) kernel::join_namespace(join);
+    if (plan.namespaces.newTime) kernel::enter_new_time_namespace(lx.timeOffsets.value_or(spec::TimeOffsets{}));
+
+    set_hostname(c);
+    // listenerPath is a host path: connect while the host's filesystem is still in view.
+    if (plan.seccomp && plan.seccomp->needsListener)
+        seccompAgent = kernel::connect_seccomp_listener(lx.seccomp->listenerPath);
+
+    kernel::RootfsContext rootfs{c, plan.rootfs, plan.bundle, plan.namespaces.newUser, plan.noPivot,
+                                 c.process && c.process->terminal};
+    kernel::prepare_rootfs(rootfs);
+
+    if (plan.runtimeHooks) {  // prestart and createRuntime run in the parent now
+        ch.send(SyncMsg::Mounted);
+        ch.expect(SyncMsg::Go);
+    }
+    if (c.hooks && !c.hooks->createContainer.empty())
+        hooks::run_hooks(hooks::Phase::CreateContainer, c.hooks->createContainer,
+                         hook_state_json(plan.id, "creating", pid, plan.bundle, c.annotations));
+
+    kernel::enter_rootfs(rootfs);
+    if (plan.consoleSocket >= 0) kernel::setup_console(plan.consoleSocket, c.process->consoleSize);
+    kernel::apply_sysctls(lx.sysctl);  // before readonlyPaths make /proc/sys read-only
+    kernel::finish_rootfs(rootfs);
+
+    if (c.process) {
+        const spec::Process& p = *c.process;
+        if (lx.personality) kernel::apply_personality(*lx.personality);
+        if (!plan.rlimitsByParent) kernel::apply_rlimits(p.rlimits);
+        if (p.ioPriority) kernel::apply_io_priority(*p.ioPriority);
+        if (p.scheduler) kernel::apply_scheduler(*p.scheduler);
+        if (p.execCPUAffinity && !p.execCPUAffinity->initial.empty())
+            kernel::apply_cpu_affinity(p.execCPUAffinity->initial);
+    }
+    if (!plan.noNewKeyring) join_session_keyring(plan.id);
+}
+
+// --- start phase: after `start` opened exec.fifo -----------------------------
+[[noreturn]] void exec_process(const InitPlan& plan, int fifo, pid_t pid, UniqueFd seccompAgent) {
+    const spec::Config& c = *plan.config;
+    const spec::Process& p = *c.process;
+    if (c.hooks && !c.hooks->startContainer.empty())
+        hooks::run_hooks(hooks::Phase::StartContainer, c.hooks->startContainer,
+                         hook_state_json(plan.id, "created", pid, plan.bundle, c.annotations));
+
+    if (!p.apparmorProfile.empty()) kernel::apply_apparmor_profile(p.apparmorProfile);
+    if (!p.selinuxLabel.empty()) kernel::apply_selinux_exec_label(p.selinuxLabel);
+
+    // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it
+    // while we still hold it, just before the user switch (as runc does); the
+    // filter must then allow the few calls that follow (set*id, capset, chdir, execve).
+    UniqueFd listener;
+    bool seccompEarly = plan.seccomp && !p.noNewPrivileges;
+    if (seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
+
+    kernel::apply_user_and_capabilities(p);
+    enter_cwd(p.cwd);
+    std::string path = kernel::resolve_executable(p.env, p.args.at(0));
+    if (p.noNewPrivileges) kernel::set_no_new_privileges();
+    if (plan.seccomp && !seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
+    if (listener) {
+        // SCMP_ACT_NOTIFY: hand the listener to the agent at listenerPath (config-linux.md).
+        const spec::Seccomp& sc = *c.linux->seccomp;
+        kernel::ContainerProcessState st;
+        st.id = plan.id;
+        st.status = "created";
+        st.pid = pid;
+        st.bundle = plan.bundle;
+        st.annotations = c.annotations;
+        st.metadata = sc.listenerMetadata;
+        kernel::send_seccomp_state(seccompAgent.get(), listener.get(), kernel::container_process_state_json(st),
+                                   sc.listenerPath);
+        listener.reset();
+        seccompAgent.reset();
+    }
+    if (p.execCPUAffinity && !p.execCPUAffinity->final.empty()) kernel::apply_cpu_affinity(p.execCPUAffinity->final);
+
+    std::vector<std::string> env = p.env;
+    env.insert(env.end(), plan.extraEnv.begin(), plan.extraEnv.end());
+    std::vector<char*> argv, envp;
+    for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    reset_signals();
+    ::execve(path.c_str(), argv.data(), envp.data());
+    throw_errno("exec " + path);
+    (void)fifo;
+}
+
+}  // namespace
+
+void run_init(const InitPlan& plan, SyncChannel& ch) noexcept {
+    // Not dumpable until execve: no container process may open /proc/<us>/exe
+    // (the berth binary) or our memory (CVE-2019-5736).
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    for (int fd : plan.closeInChild) ::close(fd);
+    pid_t pid = 0;
+    UniqueFd seccompAgent;
+    try {
+        if (plan.waitForGo) ch.expect(SyncMsg::Go);
+        pid = host_pid();
+        setup_container(plan, ch, pid, seccompAgent);
+        prepare_inherited_fds(plan.preserveFds);
+        ch.send(SyncMsg::Ready);
+        ch.expect(SyncMsg::Commit);
+        ch.close();
+    } catch (const std::exception& e) {
+        try { ch.send(SyncMsg::Error, e.what()); } catch (...) {}
+        ::_exit(1);
+    } catch (...) {
+        ::_exit(1);
+    }
+
+    // Wait for `start`: opening the fifo for writing blocks until it is opened for reading.
+    int fifo = -1;
+    try {
+        std::string fd = "/proc/self/fd/" + std::to_string(plan.execFifo);
+        fifo = ::open(fd.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fifo < 0) throw_errno("open exec fifo (is /proc mounted in the container?)");
+        ::close(plan.execFifo);
+        if (::write(fifo, "0", 1) != 1) ::_exit(1);
+        exec_process(plan, fifo, pid, std::move(seccompAgent));
+    } catch (const std::exception& e) {
+        if (fifo >= 0) write_all(fifo, e.what());
+        ::_exit(127);
+    } catch (...) {
+        ::_exit(127);
+    }
+}
+
+}  // namespace berth::container

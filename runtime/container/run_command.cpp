@@ -1,0 +1,65 @@
+// `run`: create + start; in the foreground berth stays the init's parent and
+// exits with its status, deleting the container unless --keep.
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+#include "runtime/container/container_builder.hpp"
+#include "runtime/container/foreground.hpp"
+#include "runtime/container/lifecycle.hpp"
+#include "runtime/container/operations.hpp"
+#include "runtime/kernel/fd_passing.hpp"
+
+namespace berth::container {
+
+namespace {
+
+void delete_quietly(CreatedContainer& c) {
+    try {
+        kill_and_wait(c.record);  // whatever is left in its cgroup
+        destroy_container(c.dir, &c.record);
+    } catch (const Error& e) {
+        spdlog::warn("run: delete: {}", e.what());
+    }
+}
+
+}  // namespace
+
+int run(const GlobalOptions& g, const RunOptions& o) {
+    std::optional<BlockedSignals> blocked;
+    if (!o.detach) blocked.emplace();
+
+    BuildOptions bo;
+    bo.create = o;
+    bo.foreground = !o.detach;
+    // Foreground without --console-socket: if the process wants a terminal,
+    // berth receives the pty master itself over this socketpair.
+    UniqueFd consoleOurs, consoleTheirs;
+    if (!o.detach && o.consoleSocket.empty()) {
+        int sv[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("create console socket");
+        consoleOurs.reset(sv[0]);
+        consoleTheirs.reset(sv[1]);
+        bo.consoleSocketFd = consoleTheirs.get();
+    }
+
+    CreatedContainer c = build_container(g, bo);
+    consoleTheirs.reset();
+    try {
+        start_container(c.dir, c.record);
+    } catch (const Error&) {
+        if (!o.keep) delete_quietly(c);
+        throw;
+    }
+    if (o.detach) return 0;
+
+    UniqueFd master;
+    if (c.config.process->terminal && consoleOurs) master = kernel::recv_fd(consoleOurs.get(), nullptr);
+    consoleOurs.reset();
+    int code = wait_in_foreground(c.record.pid, c.pidfd.get(), std::move(master), *blocked);
+    if (!o.keep) delete_quietly(c);
+    return code;
+}
+
+}  // namespace berth::container
