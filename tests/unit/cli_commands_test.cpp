@@ -100,7 +100,7 @@ std::string slurp(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("--version prints runc's four lines", "[cli][version]") {
+TEST_CASE("version output: runc's four lines", "[cli][version]") {
     std::string v = version_text();
     std::regex expected("berth version 0\\.1\\.0\ncommit: [^\n]+\nspec: 1\\.3\\.0\nlibseccomp: \\d+\\.\\d+\\.\\d+\n");
     CHECK(std::regex_match(v, expected));
@@ -147,7 +147,7 @@ TEST_CASE("help for berth and for every command", "[cli][help]") {
     CHECK(r.out == help_text("kill"));
 }
 
-TEST_CASE("checkpoint: --help exits 0, running it fails", "[cli][checkpoint]") {
+TEST_CASE("checkpoint: help exits 0 and running it fails", "[cli][checkpoint]") {
     auto r = run_main({"checkpoint", "--help"});
     CHECK(r.status == 0);
     CHECK(r.out.find("berth checkpoint") != std::string::npos);
@@ -160,7 +160,7 @@ TEST_CASE("checkpoint: --help exits 0, running it fails", "[cli][checkpoint]") {
     CHECK(r.err.find("restore is not supported") != std::string::npos);
 }
 
-TEST_CASE("usage errors: exit 1, logged to stderr, and to --log for engines", "[cli][errors]") {
+TEST_CASE("usage errors exit 1 and are logged to stderr and to the log file", "[cli][errors]") {
     auto r = run_main({"create"});
     CHECK(r.status == 1);
     CHECK(r.out.empty());
@@ -189,7 +189,7 @@ TEST_CASE("usage errors: exit 1, logged to stderr, and to --log for engines", "[
     CHECK(r.err.find("open log file") != std::string::npos);
 }
 
-TEST_CASE("--root is made absolute, and never /", "[cli][global]") {
+TEST_CASE("the root directory is made absolute and is never /", "[cli][global]") {
     std::string cwd = fs::current_path().string();
     CHECK(resolve_root("/run/x/../y/") == "/run/y");
     CHECK(resolve_root("state") == (fs::path(cwd) / "state").lexically_normal().string());
@@ -207,6 +207,7 @@ TEST_CASE("update with Intel RDT schemas fails before touching a container", "[c
 }
 
 TEST_CASE("spec writes config.json once", "[cli][spec]") {
+    setup_stderr_logging();
     TempDir dir;
     CHECK(run_command(parse_command_line(std::vector<std::string>{"spec", "-b", dir.path.string()})) == 0);
     fs::path config = dir.path / "config.json";

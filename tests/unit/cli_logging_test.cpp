@@ -121,7 +121,7 @@ TEST_CASE("json line: logrus key order and RFC 3339 time", "[cli][logging]") {
     CHECK(level_name(spdlog::level::critical) == "fatal");
 }
 
-TEST_CASE("RFC 3339 in local time, like Go", "[cli][logging]") {
+TEST_CASE("RFC 3339 in local time like Go", "[cli][logging]") {
     {
         Tz tz("CET-1");
         CHECK(rfc3339(kTime) == "2024-01-02T16:04:05+01:00");
@@ -168,7 +168,7 @@ TEST_CASE("text line: logrus TextFormatter", "[cli][logging]") {
           "time=\"2024-01-02T15:04:05Z\" level=info msg=\n");
 }
 
-TEST_CASE("--log FILE --log-format json: an engine reads the last error", "[cli][logging]") {
+TEST_CASE("json log file: an engine reads the last error", "[cli][logging]") {
     TempDir dir;
     fs::path log = dir.path / "log.json";
     {
@@ -195,7 +195,7 @@ TEST_CASE("--log FILE --log-format json: an engine reads the last error", "[cli]
     CHECK(std::regex_match(nlohmann::json::parse(lines[3]).at("time").get<std::string>(), time));
 }
 
-TEST_CASE("--debug adds debug lines; text format in a file", "[cli][logging]") {
+TEST_CASE("debug level and text format in a log file", "[cli][logging]") {
     TempDir dir;
     fs::path log = dir.path / "log";
     setup_logging(LogOptions{log.string(), LogFormat::Text, true});
@@ -231,7 +231,7 @@ TEST_CASE("the log file descriptor is close-on-exec and append-only", "[cli][log
     CHECK_FALSE(stillOpen);
 }
 
-TEST_CASE("without --log: errors once on stderr as a text line", "[cli][logging]") {
+TEST_CASE("without a log file errors go once to stderr as a text line", "[cli][logging]") {
     setup_stderr_logging();
     CaptureFd err(STDERR_FILENO);
     spdlog::info("info is below the stderr threshold");
@@ -244,7 +244,7 @@ TEST_CASE("without --log: errors once on stderr as a text line", "[cli][logging]
     CHECK(std::regex_match(text, expected));
 }
 
-TEST_CASE("--log /dev/stderr means standard error", "[cli][logging]") {
+TEST_CASE("log file /dev/stderr means standard error", "[cli][logging]") {
     setup_logging(LogOptions{"/dev/stderr", LogFormat::Json, false});
     CaptureFd err(STDERR_FILENO);
     log_command_error("x");

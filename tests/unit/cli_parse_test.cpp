@@ -167,7 +167,7 @@ TEST_CASE("version and help requests", "[cli][global]") {
     CHECK(get<ExecOptions>(parse({"exec", "c1", "--help"})).args == std::vector<std::string>{"--help"});
 }
 
-TEST_CASE("checkpoint and restore: help works, running is unsupported", "[cli][checkpoint]") {
+TEST_CASE("checkpoint and restore: help works and running is unsupported", "[cli][checkpoint]") {
     CHECK(get<HelpOptions>(parse({"checkpoint", "--help"})).topic == "checkpoint");
     CHECK(get<HelpOptions>(parse({"restore", "-h"})).topic == "restore");
     CHECK(get<HelpOptions>(parse({"checkpoint", "--image-path", "/i", "c1", "--help"})).topic == "checkpoint");
@@ -247,7 +247,7 @@ TEST_CASE("kill", "[cli][kill]") {
     CHECK((k.id == "c1" && k.all && k.signal == SIGKILL));
 }
 
-TEST_CASE("delete, start, state, pause, resume", "[cli][ids]") {
+TEST_CASE("delete start state pause and resume", "[cli][ids]") {
     CHECK(get<DeleteOptions>(parse({"delete", "-f", "c1"})).force);
     CHECK(get<DeleteOptions>(parse({"delete", "c1", "--force"})).force);
     CHECK_FALSE(get<DeleteOptions>(parse({"delete", "c1", "-f=false"})).force);
@@ -414,7 +414,7 @@ TEST_CASE("the argc/argv entry point", "[cli]") {
     CHECK(get<StateOptions>(p).id == "c1");
 }
 
-TEST_CASE("usage errors say what is wrong, in runc's words", "[cli][errors]") {
+TEST_CASE("usage errors say what is wrong in runc's words", "[cli][errors]") {
     CHECK(usage_error({"create"}) == "berth: \"create\" requires exactly 1 argument(s)");
     CHECK(usage_error({"create", "a", "b"}) == "berth: \"create\" requires exactly 1 argument(s)");
     CHECK(usage_error({"run"}) == "berth: \"run\" requires exactly 1 argument(s)");

@@ -38,7 +38,7 @@ TEST_CASE("strconv.ParseBool", "[cli][values]") {
     for (auto bad : {"", "yes", "tRUE", "2", "on"}) CHECK_FALSE(parse_go_bool(bad).has_value());
 }
 
-TEST_CASE("strconv.ParseInt with base 0, as Go's int flags read", "[cli][values]") {
+TEST_CASE("strconv.ParseInt with base 0 as Go's int flags read", "[cli][values]") {
     CHECK(i64("10") == 10);
     CHECK(i64("-5") == -5);
     CHECK(i64("+5") == 5);
@@ -123,7 +123,7 @@ TEST_CASE("Go's %q quoting", "[cli][values]") {
     CHECK(go_quote("h\xc3\xa9llo") == "\"h\xc3\xa9llo\"");  // printable UTF-8 stays
 }
 
-TEST_CASE("Go flag parsing: forms, stop rules and errors", "[cli][flags]") {
+TEST_CASE("Go flag parsing: forms and stop rules and errors", "[cli][flags]") {
     auto p = parse_go_flags({"-b", "/x", "--detach", "-e=A=1", "--env", "B", "id", "-d", "rest"}, kSpecs);
     REQUIRE(p.hits.size() == 4);
     CHECK((p.hits[0].name == "bundle" && p.hits[0].typed == "b" && p.hits[0].value == "/x"));
@@ -156,7 +156,7 @@ TEST_CASE("Go flag parsing: forms, stop rules and errors", "[cli][flags]") {
     CHECK_THROWS_AS(parse_go_flags({"-x"}, kSpecs), UsageError);
 }
 
-TEST_CASE("urfave reorder: known flags first, the rest in order", "[cli][flags]") {
+TEST_CASE("urfave reorder: known flags first and the rest in order", "[cli][flags]") {
     using V = std::vector<std::string>;
     CHECK(reorder_known_flags_first({"id", "-b", "/x"}, kSpecs) == V{"-b", "/x", "id"});
     CHECK(reorder_known_flags_first({"id", "--bundle=/x", "more"}, kSpecs) == V{"--bundle=/x", "id", "more"});
