@@ -1,11 +1,13 @@
 // Reading, validating and writing runtime-spec v1.3.0 documents for Linux.
 //
-// Parsing is strict about types and ranges (every error is one line naming the
-// JSON path, see spec_error.hpp), ignores unknown properties (config.md,
-// Extensibility) and treats a property set to null like an absent one, as the
-// Go runtimes do. Absent optional fields stay std::nullopt/empty, so "absent"
-// and "zero" remain distinguishable. No syscalls happen here except reading
-// the file in load_config_file.
+// The text is read in one pass straight into the types (no JSON tree in
+// between). Parsing is strict about syntax, types and ranges (every error is
+// one line naming the JSON path, see spec_error.hpp; strings must be valid
+// UTF-8), ignores unknown properties (config.md, Extensibility) and treats a
+// property set to null like an absent one, as the Go runtimes do. Absent
+// optional fields stay std::nullopt/empty, so "absent" and "zero" remain
+// distinguishable. No syscalls happen here except reading the file in
+// load_config_file.
 #pragma once
 
 #include <optional>
