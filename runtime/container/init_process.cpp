@@ -18,6 +18,7 @@
 #include "runtime/kernel/exec_path.hpp"
 #include "runtime/kernel/identity.hpp"
 #include "runtime/kernel/lsm.hpp"
+#include "runtime/kernel/path_in_root.hpp"
 #include "runtime/kernel/process_attrs.hpp"
 #include "runtime/kernel/rlimits.hpp"
 #include "runtime/kernel/rootfs.hpp"
@@ -124,6 +125,9 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
                          hook_state_json(plan.id, "creating", pid, plan.bundle, c.annotations));
 
     kernel::enter_rootfs(rootfs);
+    // A missing cwd is created now, while the root may still be written (runc does too).
+    if (c.process && !c.process->cwd.empty())
+        kernel::mkdir_all_in_root(kernel::open_root("/").get(), c.process->cwd);
     if (plan.consoleSocket >= 0) kernel::setup_console(plan.consoleSocket, c.process->consoleSize);
     kernel::apply_sysctls(lx.sysctl);  // before readonlyPaths make /proc/sys read-only
     kernel::finish_rootfs(rootfs);
