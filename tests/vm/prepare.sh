@@ -110,6 +110,22 @@ if [[ ! -e $kdir/ready ]]; then
         [[ ${old%/} == "$kdir" ]] || rm -rf "${old%/}"
     done
 fi
+# What kmod's static-nodes gives udev: the /dev nodes whose first open
+# loads their module (loop-control, fuse, net/tun, ...), as
+# "NAME TYPE MAJOR MINOR MODULE" lines for the guest's /dev.
+nodes=$kdir/root/lib/modules/$kver/static-nodes
+if [[ ! -e $nodes ]]; then
+    awk '$1 == "alias" {
+        m = $3
+        if ($2 ~ /^devname:/) { name[m] = substr($2, 9); names[m]++ }
+        else if ($2 ~ /^(char|block)-major-[0-9]+-[0-9]+$/) {
+            split($2, p, "-"); node[m] = (p[1] == "char" ? "c" : "b") " " p[3] " " p[4]; nodes[m]++
+        }
+    }
+    END { for (m in name) if (names[m] == 1 && nodes[m] == 1) print name[m], node[m], m }' \
+        "$kdir/root/lib/modules/$kver/modules.alias" | sort >"$nodes.tmp"
+    mv "$nodes.tmp" "$nodes"
+fi
 # Rewritten (new mtime) after every apt-cache answer, see the fast path above.
 echo "$pkg" >"$vmdir/kernel/current.tmp" && mv "$vmdir/kernel/current.tmp" "$vmdir/kernel/current"
 
@@ -158,5 +174,9 @@ if [[ ! -e $initrd || $(cat "$initrd.stamp" 2>/dev/null) != "$stamp" ]]; then
     echo "$stamp" >"$initrd.stamp"
     rm -rf "$stage"
 fi
+
+# Per-run dirs that a killed (SIGKILL) run could not remove.
+find "$vmdir/runs" "$vmdir" -maxdepth 1 -type d \( -name 'run.*' -o -name 'results.*' \) -mmin +720 \
+    -exec rm -rf {} + 2>/dev/null || true
 
 log "ready: kernel $kver ($([[ -e $kdir/vmlinux ]] && echo vmlinux || echo bzImage)), $vmdir"
