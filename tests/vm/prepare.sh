@@ -10,8 +10,9 @@
 #   - writes modules.dep for the extracted modules (busybox depmod), so the
 #     guest can load any module on demand;
 #   - builds the initramfs: static busybox, tests/vm/guest-init and the few
-#     modules needed to mount the 9p shares and the overlays (virtio_pci, 9p,
-#     overlay), in load order.
+#     modules needed to mount the 9p shares, the overlays and the scratch disk
+#     (virtio_pci, 9p, overlay, virtio_blk, ext4), in load order;
+#   - makes an empty, sparse ext4 image for the guest's /tmp (scratch.ext4).
 # Everything lives in $BERTH_VM_DIR (default: <repo>/build-vm). Prints
 # "vm-prepare: ready" and the kernel it uses. Needs root only to install qemu
 # or when the apt package lists are missing.
@@ -130,10 +131,10 @@ fi
 echo "$pkg" >"$vmdir/kernel/current.tmp" && mv "$vmdir/kernel/current.tmp" "$vmdir/kernel/current"
 
 # --- initramfs --------------------------------------------------------------
-# Modules the guest init loads before it can reach the shares, dependencies
-# first (from modules.dep). Everything else is loaded on demand from the 9p
+# Modules the guest init loads before it can reach the shares and the scratch
+# disk, dependencies first (from modules.dep). Everything else is loaded on demand from the 9p
 # share of $kdir/root/lib/modules.
-boot_modules=(virtio_pci 9pnet_virtio 9p overlay)
+boot_modules=(virtio_pci 9pnet_virtio 9p overlay virtio_blk ext4 crc32c_generic)
 moddir=$kdir/root/lib/modules/$kver
 initrd=$vmdir/initramfs.cpio
 stamp="$kver $(sha256sum "$here/guest-init" | cut -d' ' -f1) $(sha256sum "$busybox" | cut -d' ' -f1) ${boot_modules[*]}"
@@ -173,6 +174,19 @@ if [[ ! -e $initrd || $(cat "$initrd.stamp" 2>/dev/null) != "$stamp" ]]; then
     mv "$initrd.tmp" "$initrd"
     echo "$stamp" >"$initrd.stamp"
     rm -rf "$stage"
+fi
+
+# --- scratch disk -------------------------------------------------------------
+# An empty ext4 file system for the guest's /tmp and /var/tmp (Debian 12 keeps
+# them on the root file system, and tmpfs lacks features tests use, e.g.
+# id-mapped mounts before Linux 6.3). Sparse; qemu opens it with snapshot=on,
+# so every VM starts from this empty template and nothing is written back.
+disk=$vmdir/scratch.ext4
+if [[ ! -e $disk ]]; then
+    truncate -s 8G "$disk.tmp"
+    mkfs.ext4 -q -F -L berth-vm-tmp -E lazy_itable_init=1,lazy_journal_init=1 "$disk.tmp" ||
+        die "mkfs.ext4 of the scratch disk failed"
+    mv "$disk.tmp" "$disk"
 fi
 
 # Per-run dirs that a killed (SIGKILL) run could not remove.

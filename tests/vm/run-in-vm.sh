@@ -9,7 +9,9 @@
 # same absolute paths, so compiled-in paths (BERTH_BINARY, BERTH_BUILD_DIR...)
 # work unchanged. They are 9p shares, read-only for the host: the guest writes
 # into a tmpfs overlay that disappears with the VM. The root is a tmpfs, so
-# pivot_root works; /tmp, /run, /var/tmp are fresh tmpfs mounts.
+# pivot_root works, and / is shared (MS_SHARED) as under systemd; /run is a
+# fresh tmpfs, /tmp and /var/tmp live on an empty ext4 disk (as on Debian 12,
+# where they are on the root file system) that also disappears with the VM.
 #
 # Options:
 #   --share DIR      show DIR at the same path (read-only for the host; guest
@@ -22,8 +24,10 @@
 #   --cwd DIR        COMMAND's working directory (default: the current one if
 #                    it is shared, else /)
 #   --mem SIZE       guest memory (default 2G)    --smp N   guest CPUs (default 2)
-#   --accel tcg|kvm  (default tcg: this host's /dev/kvm cannot run a stock kernel)
+#   --accel tcg|kvm  (default $BERTH_VM_ACCEL or tcg: this host's /dev/kvm cannot
+#                    run a stock kernel)
 #   --bzimage        boot the compressed kernel instead of the extracted vmlinux
+#   --tmpfs-tmp      /tmp and /var/tmp on tmpfs instead of the ext4 scratch disk
 #   --verbose        also show the boot messages
 #   --log FILE       copy the whole serial console log to FILE
 # Exit status: COMMAND's; 124 on timeout; 125 when the VM failed to boot or
@@ -40,7 +44,7 @@ export BERTH_VM_DIR=$vmdir
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "run-in-vm: $*" >&2; exit 125; }
 
-timeout=600 mem=2G smp=2 accel=tcg bzimage=0 verbose=0 logcopy= cwd=
+timeout=600 mem=2G smp=2 accel=${BERTH_VM_ACCEL:-tcg} bzimage=0 verbose=0 logcopy= cwd= tmpfs_tmp=0
 ro_shares=("$repo") rw_shares=() envs=()
 while (($#)); do
     case $1 in
@@ -53,6 +57,7 @@ while (($#)); do
         --smp) smp=${2:?}; shift 2 ;;
         --accel) accel=${2:?}; shift 2 ;;
         --bzimage) bzimage=1; shift ;;
+        --tmpfs-tmp) tmpfs_tmp=1; shift ;;
         --verbose) verbose=1; shift ;;
         --log) logcopy=${2:?}; shift 2 ;;
         --) shift; break ;;
@@ -147,6 +152,13 @@ case $accel in
     kvm) accel_opts=(-accel kvm) ;;
     *) die "--accel tcg|kvm" ;;
 esac
+# The scratch disk (ext4 for /tmp and /var/tmp) with snapshot=on: the guest's
+# writes go to a temporary file qemu makes in TMPDIR (the run dir).
+disk=()
+if [[ $tmpfs_tmp == 0 ]]; then
+    disk=(-drive "file=$vmdir/scratch.ext4,format=raw,if=virtio,snapshot=on,cache=unsafe")
+    params+=(berthvm.tmp=disk)
+fi
 ((verbose)) && params+=(berthvm.trace=1)
 # cryptomgr.notests: the crypto self-tests cost ~0.8 s of boot under TCG.
 append="console=ttyS0 cgroup_no_v1=all quiet panic=-1 cryptomgr.notests berthvm.nonce=$nonce ${params[*]}"
@@ -157,11 +169,11 @@ for f in /usr/share/qemu/qboot.rom /usr/share/qboot/bios.bin; do
 done
 start=$EPOCHREALTIME
 : >"$log"
-qemu-system-x86_64 "${accel_opts[@]}" -M pc -m "$mem" -smp "$smp" \
+TMPDIR=$run qemu-system-x86_64 "${accel_opts[@]}" -M pc -m "$mem" -smp "$smp" \
     -nodefaults -no-user-config -display none -monitor none -no-reboot \
     -serial "file:$log" \
     "${firmware[@]}" -kernel "$kernel" -initrd "$vmdir/initramfs.cpio" -append "$append" \
-    "${qshares[@]}" </dev/null >"$run/qemu.err" 2>&1 &
+    "${qshares[@]}" "${disk[@]}" </dev/null >"$run/qemu.err" 2>&1 &
 qpid=$!
 
 # Stream the console while qemu runs: everything between the start and exit
