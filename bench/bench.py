@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Start-up benchmark of OCI runtimes (berth, runc, crun) on identical bundles.
 
 Run by bench/run.sh inside a private mount namespace (see README.md); it can
@@ -396,8 +396,9 @@ def main():
         raise SystemExit("case g needs --seccomp-json")
 
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    # SIGTERM/SIGHUP behave like Ctrl-C: unwind through the cleanup.
-    for s in (signal.SIGTERM, signal.SIGHUP):
+    # SIGTERM/SIGHUP behave like Ctrl-C: unwind through the cleanup (SIGINT
+    # too, even when a non-interactive shell started us with it ignored).
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, signal.default_int_handler)
     b = Bench(o)
     try:

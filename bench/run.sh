@@ -29,7 +29,8 @@ die() { echo "bench: $*" >&2; exit 1; }
 [[ $EUID -eq 0 ]] || die "must run as root (it creates containers)"
 [[ -n $runc && -n $crun ]] || die "runc and crun must be installed (apt-get install runc crun)"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing (apt-get install time)"
-command -v python3 >/dev/null || die "python3 missing"
+py=/usr/bin/python3   # Debian's, not a pyenv one on PATH
+[[ -x $py ]] || die "$py missing (apt-get install python3)"
 command -v unshare >/dev/null || die "unshare missing (util-linux)"
 
 # ---- berth, Release ----
@@ -76,7 +77,7 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     if [[ -d $work ]]; then
-        in_ns python3 "$here/bench.py" --cleanup-only --berth "$berth" --runc "$runc" --crun "$crun" \
+        in_ns "$py" "$here/bench.py" --cleanup-only --berth "$berth" --runc "$runc" --crun "$crun" \
             --work "$work" --rootfs "$work/rootfs" --cgroup-parent "$cgparent" >/dev/null 2>&1 || true
     fi
     # Anything still in our cgroups is a container process we started.
@@ -99,12 +100,12 @@ trap 'exit 143' TERM
 mkdir -p "$work"
 : >"$hide"
 "$repo/scripts/make-busybox-rootfs.sh" "$work/rootfs" >/dev/null
-python3 "$here/seccomp_profile.py" >"$work/seccomp.json"
+"$py" "$here/seccomp_profile.py" >"$work/seccomp.json"
 
 # ---- wait for a quiet machine (it is shared) ----
 load() { cut -d' ' -f1 /proc/loadavg; }
 waited=0
-while python3 -c "import sys; sys.exit(0 if float('$(load)') >= float('$max_load') else 1)" &&
+while "$py" -c "import sys; sys.exit(0 if float('$(load)') >= float('$max_load') else 1)" &&
       ((waited < load_wait)); do
     ((waited == 0)) && echo "bench: load $(load) >= $max_load, waiting up to ${load_wait}s" >&2
     sleep 10
@@ -113,7 +114,7 @@ done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "bench: $(date -u +%FT%TZ), $(nproc) cpus, load $load_before, rounds $rounds" >&2
-in_ns python3 "$here/bench.py" --berth "$berth" --runc "$runc" --crun "$crun" --work "$work" \
+in_ns "$py" "$here/bench.py" --berth "$berth" --runc "$runc" --crun "$crun" --work "$work" \
     --rootfs "$work/rootfs" --cgroup-parent "$cgparent" --seccomp-json "$work/seccomp.json" \
     --rounds "$rounds" --rounds-heavy "$rounds_heavy" --sequential "$sequential" \
     --parallel "$parallel" --cases "$cases" >"$work/table"
@@ -121,5 +122,5 @@ in_ns python3 "$here/bench.py" --berth "$berth" --runc "$runc" --crun "$crun" --
 echo "berth $("$berth" --version | sed -n 's/^berth version //p;s/^commit: /commit /p' | paste -sd' ')," \
      "$("$runc" --version | head -1), $("$crun" --version | head -1)"
 echo "$(nproc) cpus; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg);" \
-     "$rounds rounds (+1 warm-up), seccomp profile: $(python3 "$here/seccomp_profile.py" --count) names"
+     "$rounds rounds (+1 warm-up), seccomp profile: $("$py" "$here/seccomp_profile.py" --count) names"
 cat "$work/table"

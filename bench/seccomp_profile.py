@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Print a Docker-sized seccomp profile (the "linux.seccomp" object of an OCI
 config) as JSON.
 
