@@ -217,7 +217,8 @@ marker=$(tr -d '\r' <"$log" | awk -v n="$nonce" '(i = index($0, "berth-vm: exit 
 boot=$(tr -d '\r' <"$log" | awk -v n="$nonce" 'index($0, "berth-vm: start " n " ") == 1 { print $4 }' | tail -n 1)
 total=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')
 if [[ -z $marker ]]; then
-    if ((!verbose)); then
+    # Before COMMAND started nothing was streamed: show how the boot went.
+    if ((!verbose)) && [[ -z $boot ]]; then
         echo "run-in-vm: ---- console log ----" >&2
         tr -d '\r' <"$log" | tail -n 60 >&2
         cat "$run/qemu.err" >&2

@@ -42,6 +42,7 @@ mkdir -p "$vmdir"
 results=$(mktemp -d "$vmdir/results.XXXXXX")
 trap 'rm -rf "$results"' EXIT
 log=$vmdir/last-tests.log
+rm -f "$vmdir/last-tests.xml"
 
 # Inside: the checks, then ctest; each part's status goes to the results dir
 # so one failing part does not hide the other.
