@@ -19,6 +19,7 @@
 #include <catch2/catch.hpp>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -253,4 +254,219 @@ TEST_CASE("CVE-2019-5736: in a user namespace the berth binary a container runs 
     CHECK(rep.find("wrote") == npos);
     CHECK(rep.find("write-open") == npos);
     CHECK(copy.unchanged());
+}
+
+// ---------------------------------------------------------------------------
+// CVE-2024-21626: host file descriptors reaching the container.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// fd -> link target from `ls -l /proc/self/fd`, without ls's own fd of the dir.
+std::map<int, std::string> fds_from_listing(const std::string& listing) {
+    std::map<int, std::string> fds;
+    for (const auto& l : lines_of(listing)) {
+        auto arrow = l.find(" -> ");
+        if (arrow == npos) continue;
+        auto space = l.rfind(' ', arrow - 1);
+        const std::string target = l.substr(arrow + 4);
+        if (target.rfind("/proc/", 0) == 0 && target.size() > 3 && target.substr(target.size() - 3) == "/fd") continue;
+        fds[std::stoi(l.substr(space + 1, arrow - space - 1))] = target;
+    }
+    return fds;
+}
+
+std::set<int> keys(const std::map<int, std::string>& m) {
+    std::set<int> out;
+    for (const auto& [k, v] : m) out.insert(k);
+    return out;
+}
+
+const std::string kListFds = "exec ls -l /proc/self/fd >/mnt/fds";
+
+// "/proc/self/fd/N/../../.." up to the host's / and down to hostPath.
+std::string through_fd(int n, const std::string& hostPath) {
+    std::string p = "/proc/self/fd/" + std::to_string(n) + "/";
+    for (int i = 0; i < 24; ++i) p += "../";
+    return p + hostPath.substr(1);
+}
+
+}  // namespace
+
+TEST_CASE("CVE-2024-21626: only stdio and --preserve-fds reach the container", "[security][cve-2024-21626]") {
+    BerthCopy copy;
+    HostDir out, leaked;
+    TestBundle bundle;
+    add_bind(bundle, out.path(), "/mnt");
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string id = unique_id("sec-fds");
+    reaper.add(id);
+    const std::string listing = out / "fds";
+
+    SECTION("create and start") {
+        for (const char* preserve : {"0", "2"}) {
+            DYNAMIC_SECTION("--preserve-fds " << preserve) {
+                bundle.set_args({"sh", "-c", kListFds});
+                bundle.write();
+                require_ok(runtime_leaking(root, leaked.path(),
+                                           {"create", "--preserve-fds", preserve, "--bundle", bundle.dir, id}),
+                           "create");
+                require_ok(root.run({"start", id}), "start");
+                REQUIRE(wait_for_text(listing, "0 -> "));
+                ::usleep(100 * 1000);
+                auto fds = fds_from_listing(read_file(listing));
+                INFO(read_file(listing));
+                if (std::string(preserve) == "0") {
+                    CHECK(keys(fds) == std::set<int>{0, 1, 2});
+                } else {
+                    CHECK(keys(fds) == std::set<int>{0, 1, 2, 3, 4});
+                    CHECK(fds[3] == "/etc/hostname");
+                }
+                for (const auto& [fd, target] : fds) CHECK(target.find(leaked.path()) == npos);
+            }
+        }
+    }
+    SECTION("run") {
+        bundle.set_args({"sh", "-c", "exec ls -l /proc/self/fd"});
+        bundle.write();
+        auto r = runtime_leaking(root, leaked.path(), {"run", "--preserve-fds", "1", "--bundle", bundle.dir, id});
+        INFO(r.out << r.err);
+        REQUIRE(r.status == 0);
+        CHECK(keys(fds_from_listing(r.out)) == std::set<int>{0, 1, 2, 3});
+        CHECK(r.out.find(leaked.path()) == npos);
+    }
+    SECTION("exec") {
+        bundle.set_args({"sleep", "30"});
+        bundle.write();
+        require_ok(root.run({"run", "--detach", "--bundle", bundle.dir, id}), "run --detach");
+        for (const char* preserve : {"0", "1"}) {
+            auto r = runtime_leaking(root, leaked.path(), {"exec", "--preserve-fds", preserve, id, "ls", "-l", "/proc/self/fd"});
+            INFO("--preserve-fds " << preserve << ": " << r.out << r.err);
+            REQUIRE(r.status == 0);
+            CHECK(keys(fds_from_listing(r.out)) ==
+                  (std::string(preserve) == "0" ? std::set<int>{0, 1, 2} : std::set<int>{0, 1, 2, 3}));
+            CHECK(r.out.find(leaked.path()) == npos);
+        }
+    }
+    root.run({"delete", "--force", id});
+}
+
+TEST_CASE("CVE-2024-21626: a cwd of /proc/self/fd/N never lands in a host directory", "[security][cve-2024-21626]") {
+    BerthCopy copy;
+    HostDir out, leaked;
+    write_file(leaked / "host-canary", "host\n");
+    TestBundle bundle;
+    add_bind(bundle, out.path(), "/mnt");
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string before = fingerprint(leaked.path());
+    std::set<int> refused;  // N for which berth refused to create, start or exec
+
+    SECTION("process.cwd through create and start") {
+        for (int n = 3; n <= 20; ++n) {
+            const std::string id = unique_id("sec-cwd");
+            reaper.add(id);
+            const std::string result = "/mnt/cwd-" + std::to_string(n);
+            bundle.config["process"]["cwd"] = "/proc/self/fd/" + std::to_string(n);
+            bundle.set_args({"sh", "-c", "pwd >" + result + "; ls -a >>" + result});
+            bundle.write();
+            auto c = runtime_leaking(root, leaked.path(), {"create", "--bundle", bundle.dir, id});
+            if (c.status != 0) refused.insert(n);
+            if (c.status == 0) {
+                auto s = root.run({"start", id});
+                INFO("N=" << n << " start: " << s.err);
+                if (s.status != 0) refused.insert(n);
+                if (s.status == 0) {
+                    const std::string file = out / ("cwd-" + std::to_string(n));
+                    CHECK(wait_for_text(file, "\n"));
+                    const std::string text = read_file(file);
+                    INFO("N=" << n << " the process ran in:\n" << text);
+                    CHECK(text.rfind("/", 0) == 0);
+                    CHECK(text.find("host-canary") == npos);
+                }
+            }
+            root.run({"delete", "--force", id});
+        }
+    }
+    SECTION("exec --cwd") {
+        const std::string id = unique_id("sec-cwd");
+        reaper.add(id);
+        bundle.set_args({"sleep", "30"});
+        bundle.write();
+        require_ok(root.run({"run", "--detach", "--bundle", bundle.dir, id}), "run --detach");
+        for (int n = 3; n <= 20; ++n) {
+            auto r = runtime_leaking(root, leaked.path(),
+                                     {"exec", "--cwd", "/proc/self/fd/" + std::to_string(n), id, "sh", "-c", "pwd; ls -a"});
+            INFO("N=" << n << ": status " << r.status << "\n" << r.out << r.err);
+            if (r.status != 0) refused.insert(n);
+            if (r.status == 0) CHECK(r.out.rfind("/", 0) == 0);
+            CHECK(r.out.find("host-canary") == npos);
+        }
+        root.run({"delete", "--force", id});
+    }
+    // The caller's leaked host directory (fd 9) was refused as a cwd.
+    CHECK(refused.count(9) == 1);
+    CHECK(fingerprint(leaked.path()) == before);
+    CHECK(copy.unchanged());
+}
+
+// exec leaks its state dir and cgroup dir fds (and any the caller leaked)
+// into the child until execve: [!mayfail] until exec closes them before it
+// resolves args[0] (reported to the lead).
+TEST_CASE("CVE-2024-21626: an exec'd args[0] through /proc/self/fd/N never runs a host file",
+          "[security][cve-2024-21626][!mayfail]") {
+    BerthCopy copy;
+    HostDir out, leaked, hostTools;
+    // A host program the container does not have: busybox named sh.
+    write_file(hostTools / "sh", read_file("/bin/busybox"), 0755);
+    TestBundle bundle;
+    add_bind(bundle, out.path(), "/mnt");
+    bundle.set_args({"sleep", "30"});
+    bundle.write();
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string id = unique_id("sec-arg0");
+    reaper.add(id);
+    require_ok(root.run({"run", "--detach", "--bundle", bundle.dir, id}), "run --detach");
+    std::vector<int> escaped;
+    for (int n = 3; n <= 20; ++n) {
+        const std::string marker = "/mnt/escape-" + std::to_string(n);
+        auto r = runtime_leaking(root, leaked.path(),
+                                 {"exec", id, through_fd(n, hostTools / "sh"), "-c", "echo escaped >" + marker});
+        if (exists(out / ("escape-" + std::to_string(n)))) escaped.push_back(n);
+    }
+    root.run({"delete", "--force", id});
+    INFO("fds through which exec ran the host's program");
+    CHECK(escaped == std::vector<int>{});
+}
+
+// The init keeps a directory fd the caller leaked (close-on-exec, but open)
+// until execve: [!mayfail] until the init closes such fds before it
+// resolves args[0] (reported to the lead).
+TEST_CASE("CVE-2024-21626: the init's args[0] through /proc/self/fd/N never runs a host file",
+          "[security][cve-2024-21626][!mayfail]") {
+    BerthCopy copy;
+    HostDir out, leaked, hostTools;
+    write_file(hostTools / "sh", read_file("/bin/busybox"), 0755);
+    TestBundle bundle;
+    add_bind(bundle, out.path(), "/mnt");
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    std::vector<int> escaped;
+    for (int n = 3; n <= 20; ++n) {
+        const std::string id = unique_id("sec-arg0");
+        reaper.add(id);
+        const std::string marker = "/mnt/escape-" + std::to_string(n);
+        bundle.set_args({through_fd(n, hostTools / "sh"), "-c", "echo escaped >" + marker});
+        bundle.write();
+        if (runtime_leaking(root, leaked.path(), {"create", "--bundle", bundle.dir, id}).status == 0) {
+            root.run({"start", id});
+            wait_for([&] { return exists(out / ("escape-" + std::to_string(n))); }, 300);
+        }
+        if (exists(out / ("escape-" + std::to_string(n)))) escaped.push_back(n);
+        root.run({"delete", "--force", id});
+    }
+    INFO("fds through which the init ran the host's program");
+    CHECK(escaped == std::vector<int>{});
 }
