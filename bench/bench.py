@@ -102,10 +102,10 @@ def tail(path):
 
 
 class Runtime:
-    def __init__(self, name, path, work, cgroup_parent):
+    def __init__(self, name, path, work, state, cgroup_parent):
         self.name = name
         self.path = path
-        self.root = os.path.join(work, f"root-{name}")
+        self.root = os.path.join(state, f"root-{name}")
         self.log = os.path.join(work, f"{name}.stderr")
         self.cgroup_parent = cgroup_parent
         self.serial = 0
@@ -124,7 +124,8 @@ class Bench:
         self.o = opts
         self.work = opts.work
         self.kids = Children(self.work)
-        self.rts = [Runtime(n, p, self.work, opts.cgroup_parent)
+        state = opts.state or opts.work
+        self.rts = [Runtime(n, p, self.work, state, opts.cgroup_parent)
                     for n, p in (("berth", opts.berth), ("runc", opts.runc), ("crun", opts.crun))]
         self.results = {}  # case label -> {runtime: [values per round]}
         self.units = {}
@@ -326,6 +327,10 @@ class Bench:
 
         def ratio(label, other):
             b, o = self.results[label]["berth"], self.results[label][other]
+            # A ratio of two near-zero times (e.g. waiting for an init that
+            # had already exited) says nothing.
+            if not b or not o or min(statistics.median(b), statistics.median(o)) < 0.5:
+                return "-"
             rs = [x / y for x, y in zip(b, o) if y > 0]
             return f"{statistics.median(rs):.2f}" if rs else "-"
 
@@ -391,6 +396,7 @@ def main():
     ap.add_argument("--crun", default="/usr/bin/crun")
     ap.add_argument("--time", default="/usr/bin/time", help="GNU time, for peak RSS")
     ap.add_argument("--work", required=True, help="scratch directory (roots, bundles, logs)")
+    ap.add_argument("--state", help="directory for the runtimes' --root directories (default: --work)")
     ap.add_argument("--rootfs", required=True, help="absolute path of the busybox root filesystem")
     ap.add_argument("--cgroup-parent", required=True, help="absolute cgroup path all containers go under")
     ap.add_argument("--seccomp-json", type=argparse.FileType("r"), help="linux.seccomp object for case (g)")

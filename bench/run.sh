@@ -9,6 +9,7 @@
 #   BENCH_MAX_LOAD=2.0     wait (up to BENCH_LOAD_WAIT=300 s) for the 1-minute load to drop below this
 #   BENCH_BUILD_DIR=build-bench   berth is built there (Release) unless BENCH_NO_BUILD=1
 #   BERTH=/path/to/berth   benchmark this binary instead (implies no build)
+#   BENCH_STATE_ON_DISK=1  keep the runtimes' state (--root) on the disk under /run instead of a tmpfs
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +56,8 @@ tag=$$
 work=/run/berth-bench-$tag
 cgparent=/berth-bench-$tag   # absolute: never under the caller's own cgroup
 hide=$work/empty-controllers
+state=$work/state             # the runtimes' --root directories live here
+state_tmpfs=$([[ -n ${BENCH_STATE_ON_DISK:-} ]] && echo 0 || echo 1)
 
 # Runs "$@" in a private mount namespace. On a hybrid host (cgroup2 at
 # /sys/fs/cgroup/unified) crun 1.8 refuses to start when
@@ -63,22 +66,29 @@ hide=$work/empty-controllers
 # bind-mounted over it, in the private namespace only. The host's mounts are
 # untouched and the bind mount vanishes with the namespace. Every runtime runs
 # in the same namespace, so they all see the same host.
+# The runtimes' state goes on a tmpfs, as /run is on a normal host (here /run
+# may be a disk: deleting a state directory then costs a synchronous discard).
 in_ns() {
     unshare -m --propagation private sh -c '
-        hide=$1; shift
+        hide=$1 state=$2 tmpfs=$3; shift 3
         f=/sys/fs/cgroup/unified/cgroup.controllers
         if [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ] && [ -n "$(cat "$f" 2>/dev/null)" ]; then
             mount --bind "$hide" "$f" || exit 1
         fi
-        exec "$@"' sh "$hide" "$@"
+        if [ "$tmpfs" = 1 ] && [ "$(stat -f -c %T "$state")" != tmpfs ]; then
+            mount -t tmpfs -o mode=0700 berth-bench "$state" || exit 1
+        fi
+        exec "$@"' sh "$hide" "$state" "$state_tmpfs" "$@"
 }
 
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     if [[ -d $work ]]; then
+        # (with the state on a tmpfs it is gone with the namespace: then the
+        # cgroup sweep below ends whatever is left)
         in_ns "$py" "$here/bench.py" --cleanup-only --berth "$berth" --runc "$runc" --crun "$crun" \
-            --work "$work" --rootfs "$work/rootfs" --cgroup-parent "$cgparent" >/dev/null 2>&1 || true
+            --work "$work" --state "$state" --rootfs "$work/rootfs" --cgroup-parent "$cgparent" >/dev/null 2>&1 || true
     fi
     # Anything still in our cgroups is a container process we started.
     local d pid
@@ -97,7 +107,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-mkdir -p "$work"
+mkdir -p "$work" "$state"
 : >"$hide"
 "$repo/scripts/make-busybox-rootfs.sh" "$work/rootfs" >/dev/null
 "$py" "$here/seccomp_profile.py" >"$work/seccomp.json"
@@ -115,12 +125,13 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "bench: $(date -u +%FT%TZ), $(nproc) cpus, load $load_before, rounds $rounds" >&2
 in_ns "$py" "$here/bench.py" --berth "$berth" --runc "$runc" --crun "$crun" --work "$work" \
-    --rootfs "$work/rootfs" --cgroup-parent "$cgparent" --seccomp-json "$work/seccomp.json" \
+    --state "$state" --rootfs "$work/rootfs" --cgroup-parent "$cgparent" --seccomp-json "$work/seccomp.json" \
     --rounds "$rounds" --rounds-heavy "$rounds_heavy" --sequential "$sequential" \
     --parallel "$parallel" --cases "$cases" >"$work/table"
 
 echo "berth $("$berth" --version | sed -n 's/^berth version //p;s/^commit: /commit /p' | paste -sd' ')," \
      "$("$runc" --version | head -1), $("$crun" --version | head -1)"
 echo "$(nproc) cpus; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg);" \
-     "$rounds rounds (+1 warm-up), seccomp profile: $("$py" "$here/seccomp_profile.py" --count) names"
+     "$rounds rounds (+1 warm-up), seccomp profile: $("$py" "$here/seccomp_profile.py" --count) names," \
+     "state on $([[ $state_tmpfs == 1 ]] && echo tmpfs || echo "$(stat -f -c %T "$work")")"
 cat "$work/table"
