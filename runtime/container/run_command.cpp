@@ -54,11 +54,22 @@ int run(const GlobalOptions& g, const RunOptions& o) {
     }
     if (o.detach) return 0;
 
+    // The container is now anyone's to kill, exec into, pause or delete --force:
+    // hold its lock again only to delete it.
+    c.dir.unlock();
     UniqueFd master;
     if (c.config.process->terminal && consoleOurs) master = kernel::recv_fd(consoleOurs.get(), nullptr);
     consoleOurs.reset();
     int code = wait_in_foreground(c.record.pid, c.pidfd.get(), std::move(master), *blocked);
-    if (!o.keep) delete_quietly(c);
+    if (!o.keep) {
+        try {
+            c.dir.relock();
+        } catch (const Error& e) {
+            if (e.code() == ENOENT) return code;  // deleted meanwhile (delete --force)
+            throw;
+        }
+        delete_quietly(c);
+    }
     return code;
 }
 

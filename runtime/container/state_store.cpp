@@ -79,6 +79,14 @@ ContainerDir ContainerDir::open(const std::string& root, const std::string& id, 
     return ContainerDir(root, id, std::move(fd));
 }
 
+void ContainerDir::unlock() const { ::flock(dirFd_.get(), LOCK_UN); }
+
+void ContainerDir::relock() const {
+    if (::flock(dirFd_.get(), LOCK_EX) < 0) throw_errno("lock state directory " + path_);
+    struct stat st;
+    if (::fstat(dirFd_.get(), &st) < 0 || st.st_nlink == 0) throw Error("container does not exist", ENOENT);
+}
+
 bool ContainerDir::exists(const char* name) const {
     return ::faccessat(dirFd_.get(), name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
@@ -128,6 +136,7 @@ void ContainerDir::write_record(const ContainerRecord& r) const {
         {"created", r.created}, {"owner", r.owner},     {"cgroupPath", r.cgroupPath},
         {"annotations", r.annotations}, {"hasLifecycleHooks", r.hasLifecycleHooks},
     };
+    if (r.creating) j["creating"] = true;
     write_file("state.json", j.dump());
 }
 
@@ -146,6 +155,7 @@ ContainerRecord ContainerDir::read_record() const {
         r.cgroupPath = j.value("cgroupPath", "");
         r.annotations = j.value("annotations", std::map<std::string, std::string>{});
         r.hasLifecycleHooks = j.value("hasLifecycleHooks", false);
+        r.creating = j.value("creating", false);
         return r;
     } catch (const nlohmann::json::exception& e) {
         throw Error(file("state.json") + ": corrupt state file: " + e.what());

@@ -35,6 +35,7 @@ struct ContainerRecord {
     std::string cgroupPath;     // resolved cgroup path ("" = no cgroup)
     std::map<std::string, std::string> annotations;
     bool hasLifecycleHooks = false;  // poststart/poststop present: commands parse config.json only then
+    bool creating = false;      // create has not finished (its init is still being set up)
 };
 
 class ContainerDir {
@@ -61,6 +62,12 @@ public:
     std::string read_file(const char* name) const;
     void write_file(const char* name, const std::string& data) const;
     bool exists(const char* name) const;
+
+    // `run` stays in the foreground for the container's whole life: it drops the
+    // lock meanwhile (so kill, delete, exec... work) and takes it back to delete.
+    // relock() fails with "container does not exist" when someone deleted it meanwhile.
+    void unlock() const;
+    void relock() const;
 
     // Removes the directory and everything in it.
     void remove();
