@@ -126,6 +126,30 @@ private:
     UniqueFd original_;
 };
 
+bool id_mapped(uint32_t id, const std::vector<spec::IdMapping>& maps) {
+    for (const auto& m : maps)
+        if (id >= m.containerId && id - m.containerId < m.size) return true;
+    return false;
+}
+
+// In a new user namespace the process's ids must be mapped, or the switch to
+// them fails only at start: refuse the config before anything is made.
+void validate_user_mapped(const spec::Config& c) {
+    const auto& lx = *c.linux;
+    const spec::User& u = c.process->user;
+    auto check = [](uint32_t id, const std::vector<spec::IdMapping>& maps, const char* what, const char* field) {
+        if (!id_mapped(id, maps))
+            throw Error(std::string("config.json: process.user.") + what + " " + std::to_string(id) +
+                        " is not mapped in linux." + field);
+    };
+    check(u.uid, lx.uidMappings, "uid", "uidMappings");
+    check(u.gid, lx.gidMappings, "gid", "gidMappings");
+    for (uint32_t g : u.additionalGids) check(g, lx.gidMappings, "additionalGids", "gidMappings");
+    // init becomes the namespace's root while it sets the container up (as runc's does).
+    if (!id_mapped(0, lx.uidMappings) || !id_mapped(0, lx.gidMappings))
+        throw Error("config.json: linux.uidMappings/gidMappings: the container's root (uid and gid 0) must be mapped");
+}
+
 int listen_fds_from_env() {
     const char* s = std::getenv("LISTEN_FDS");
     if (!s || !*s) return 0;
@@ -145,6 +169,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     kernel::NamespacePlan nsPlan = kernel::plan_namespaces(config);
     if (!nsPlan.hasMountNamespace())
         throw Error("config.json: linux.namespaces: berth needs a mount namespace (new or joined)");
+    if (nsPlan.newUser && config.linux) validate_user_mapped(config);
     kernel::validate_sysctls(config);
     kernel::validate_rlimits(config.process->rlimits);
     std::string rootfs = resolve_rootfs(config, bundle);
@@ -231,6 +256,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     rec.cgroupPath = cgroup.path();
     rec.annotations = config.annotations;
     rec.hasLifecycleHooks = !hooks.poststart.empty() || !hooks.poststop.empty();
+    rec.creating = true;
 
     try {
         // From here a SIGKILLed create leaves a record that `delete --force` can clean up.
@@ -266,6 +292,8 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
             throw;
         }
         if (!o.pidFile.empty()) write_pid_file(o.pidFile, child.pid);
+        rec.creating = false;
+        dir.write_record(rec);
         parentEnd.send(SyncMsg::Commit);
     } catch (const Error& e) {
         throw e.wrap("create");

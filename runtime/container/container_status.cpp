@@ -9,6 +9,7 @@ namespace berth::container {
 spec::Status container_status(const ContainerDir& dir, const ContainerRecord* rec) {
     if (!rec || rec->pid <= 0) return spec::Status::Creating;
     if (!kernel::process_is_alive(rec->pid, rec->pidStartTime)) return spec::Status::Stopped;
+    if (rec->creating) return spec::Status::Creating;
     if (dir.exists("exec.fifo")) return spec::Status::Created;
     if (cgroup_is_frozen(*rec)) return spec::Status::Paused;
     return spec::Status::Running;

@@ -7,7 +7,8 @@
 
 namespace berth::container {
 
-// creating: no record yet (create is still running, or was killed);
+// creating: no record yet, or create has not finished (a create that was
+// killed leaves a dead init: stopped);
 // created: init alive and exec.fifo present; running: init alive, fifo gone;
 // paused: running with its cgroup frozen; stopped: init gone (or pid reused).
 spec::Status container_status(const ContainerDir&, const ContainerRecord*);
