@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <grp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,6 +48,46 @@ void set_hostname(const spec::Config& c) {
         throw_errno("set hostname " + c.hostname);
     if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)
         throw_errno("set domainname " + c.domainname);
+}
+
+// In a new (or joined) user namespace we still carry the host's ids, which
+// map to nothing there: files we create would get EOVERFLOW. Become the
+// namespace's root (the capabilities stay: the old ids were not its root).
+void become_userns_root() {
+    if (::setresgid(0, 0, 0) < 0) throw_errno("setresgid to root of the user namespace (is gid 0 mapped?)");
+    if (::setgroups(0, nullptr) < 0 && errno != EPERM) throw_errno("setgroups in the user namespace");
+    if (::setresuid(0, 0, 0) < 0) throw_errno("setresuid to root of the user namespace (is uid 0 mapped?)");
+}
+
+// process.user's home from the container's /etc/passwd, "/" when it has none
+// (runc sets HOME this way when process.env lacks it). The file is the
+// container's: only a regular file is read, and only its first MiB.
+std::string home_directory(uid_t uid) {
+    UniqueFd fd(::open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode)) return "/";
+    std::string text;
+    char buf[8192];
+    while (text.size() < (1u << 20)) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    // name:password:uid:gid:gecos:home:shell
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        std::vector<std::string> f;
+        size_t a = 0;
+        for (size_t b; (b = line.find(':', a)) != std::string::npos; a = b + 1) f.push_back(line.substr(a, b - a));
+        f.push_back(line.substr(a));
+        if (f.size() >= 7 && f[2] == std::to_string(uid) && !f[5].empty()) return f[5];
+    }
+    return "/";
 }
 
 void join_session_keyring(const std::string& id) {
@@ -105,6 +147,7 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
 
     for (const auto& join : plan.namespaces.joins)
         if (join.type != NamespaceType::Pid) kernel::join_namespace(join);
+    if (plan.namespaces.newUser || plan.namespaces.join_of(NamespaceType::User)) become_userns_root();
     if (plan.namespaces.newTime) kernel::enter_new_time_namespace(lx.timeOffsets.value_or(spec::TimeOffsets{}));
 
     set_hostname(c);
@@ -126,8 +169,13 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
 
     kernel::enter_rootfs(rootfs);
     // A missing cwd is created now, while the root may still be written (runc does too).
-    if (c.process && !c.process->cwd.empty())
-        kernel::mkdir_all_in_root(kernel::open_root("/").get(), c.process->cwd);
+    if (c.process && !c.process->cwd.empty()) {
+        try {
+            kernel::mkdir_all_in_root(kernel::open_root("/").get(), c.process->cwd);
+        } catch (const Error& e) {
+            throw e.wrap("cwd \"" + c.process->cwd + "\"");
+        }
+    }
     if (plan.consoleSocket >= 0) kernel::setup_console(plan.consoleSocket, c.process->consoleSize);
     kernel::apply_sysctls(lx.sysctl);  // before readonlyPaths make /proc/sys read-only
     kernel::finish_rootfs(rootfs);
@@ -162,6 +210,10 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
     bool seccompEarly = plan.seccomp && !p.noNewPrivileges;
     if (seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
 
+    std::vector<std::string> env = p.env;
+    std::string ignored;
+    if (!kernel::env_lookup(env, "HOME", ignored)) env.push_back("HOME=" + home_directory(p.user.uid));
+
     kernel::apply_user_and_capabilities(p);
     enter_cwd(p.cwd);
     std::string path = kernel::resolve_executable(p.env, p.args.at(0));
@@ -184,7 +236,6 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
     }
     if (p.execCPUAffinity && !p.execCPUAffinity->final.empty()) kernel::apply_cpu_affinity(p.execCPUAffinity->final);
 
-    std::vector<std::string> env = p.env;
     env.insert(env.end(), plan.extraEnv.begin(), plan.extraEnv.end());
     std::vector<char*> argv, envp;
     for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
