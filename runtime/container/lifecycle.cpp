@@ -49,11 +49,13 @@ bool wait_exit(int pidfd, int timeoutMs) {
 }  // namespace
 
 void start_container(const ContainerDir& dir, const ContainerRecord& rec) {
+    // The pidfd first: opening the fifo releases init, and an init whose exec
+    // fails exits at once; its error is then in the fifo, not "stopped".
+    UniqueFd init = open_init(rec);
+    if (!init) throw Error("cannot start a container that has stopped");
     std::string fifoPath = dir.file("exec.fifo");
     UniqueFd fifo(::open(fifoPath.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fifo) throw_errno("open " + fifoPath);
-    UniqueFd init = open_init(rec);
-    if (!init) throw Error("cannot start a container that has stopped");
 
     // Opening the fifo released init; wait for its byte (or its death).
     pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {init.get(), POLLIN, 0}};
