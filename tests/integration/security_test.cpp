@@ -470,3 +470,334 @@ TEST_CASE("CVE-2024-21626: the init's args[0] through /proc/self/fd/N never runs
     INFO("fds through which the init ran the host's program");
     CHECK(escaped == std::vector<int>{});
 }
+
+// ---------------------------------------------------------------------------
+// CVE-2021-30465 class: mount destinations through symlinks in the rootfs.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+nlohmann::json tmpfs_at(const std::string& destination) {
+    return {{"destination", destination}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid", "size=1m"}}};
+}
+
+// Mount points (5th field) of a mountinfo text.
+std::set<std::string> mount_points(const std::string& mountinfo) {
+    std::set<std::string> out;
+    for (const auto& l : lines_of(mountinfo)) {
+        std::istringstream f(l);
+        std::string id, parent, dev, root, point;
+        if (f >> id >> parent >> dev >> root >> point) out.insert(point);
+    }
+    return out;
+}
+
+// "../" enough times to climb from anywhere in a rootfs to the host's /.
+std::string climb() {
+    std::string p;
+    for (int i = 0; i < 16; ++i) p += "../";
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("CVE-2021-30465: mount destinations through symlinks stay in the rootfs", "[security][cve-2021-30465]") {
+    BerthCopy copy;
+    HostDir canary, volume;
+    write_file(canary / "keep", "a host file\n");
+    write_file(volume / "from-volume", "volume\n");
+    TestBundle bundle(true);
+    const std::string rootfs = bundle.rootfs();
+    make_symlink("/", rootfs + "/to-root");
+    make_symlink(climb(), rootfs + "/to-up");
+    make_symlink(canary.path(), rootfs + "/to-host");
+    make_symlink(climb() + canary.path().substr(1), rootfs + "/to-host-rel");
+    auto& mounts = bundle.config["mounts"];
+    mounts.push_back(tmpfs_at("/to-root/m1"));
+    mounts.push_back(tmpfs_at("/to-up/m2"));
+    mounts.push_back(tmpfs_at("/to-host/m3"));
+    mounts.push_back(tmpfs_at("/to-host-rel/sub/m4"));
+    mounts.push_back({{"destination", "/to-host/bind5"}, {"type", "bind"}, {"source", volume.path()}, {"options", {"rbind"}}});
+    mounts.push_back({{"destination", "/to-host-rel/file6"},
+                      {"type", "bind"},
+                      {"source", volume / "from-volume"},
+                      {"options", {"bind", "ro"}}});
+    bundle.set_args({"cat", "/proc/self/mountinfo"});
+    bundle.write();
+    const std::string before = fingerprint(canary.path());
+    const auto hostBefore = mount_points(read_file("/proc/self/mountinfo"));
+
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string id = unique_id("sec-mnt");
+    reaper.add(id);
+    auto r = root.run({"run", "--bundle", bundle.dir, id});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+
+    // Inside the container every mount is where the symlinks lead when they
+    // are resolved in the rootfs.
+    const auto inside = mount_points(r.out);
+    for (const std::string& p : {std::string("/m1"), std::string("/m2"), canary / "m3", canary / "sub/m4",
+                                 canary / "bind5", canary / "file6"})
+        CHECK(inside.count(p) == 1);
+    CHECK(exists(rootfs + "/m1"));
+    CHECK(exists(rootfs + canary.path() + "/sub/m4"));
+    // On the host: nothing created in the canary, nothing mounted anywhere new.
+    CHECK(fingerprint(canary.path()) == before);
+    CHECK(mounts_mentioning(canary.path()).empty());
+    CHECK(mounts_mentioning(bundle.dir).empty());
+    for (const auto& p : mount_points(read_file("/proc/self/mountinfo"))) {
+        if (hostBefore.count(p)) continue;
+        INFO("new host mount point " << p);
+        CHECK(p.find("berth-sec-") == npos);
+        CHECK(p.find(bundle.dir) == npos);
+    }
+    CHECK(copy.unchanged());
+}
+
+TEST_CASE("CVE-2021-30465: symlink swaps raced in a shared volume never redirect another container's mounts",
+          "[security][cve-2021-30465]") {
+    BerthCopy copy;
+    HostDir canary, volume;
+    write_file(canary / "keep", "a host file\n");
+    // x and p are directories, y and q symlinks out of the rootfs; the racer
+    // exchanges each pair as fast as it can while victims mount through x and p.
+    REQUIRE(::mkdir((volume / "x").c_str(), 0755) == 0);
+    REQUIRE(::mkdir((volume / "p").c_str(), 0755) == 0);
+    make_symlink(climb() + canary.path().substr(1), volume / "y");
+    make_symlink(canary.path(), volume / "q");
+    const std::string before = fingerprint(canary.path());
+
+    TestBundle racer(true);
+    arm_bundle(racer);
+    add_bind(racer, volume.path(), "/vol");
+    racer.set_args({"/attacker", "swap", "/tmp/swaps-xy", "/vol", "x", "y", "/tmp/done"});
+    racer.write();
+    TestBundle victim(true);
+    add_bind(victim, volume.path(), "/mnt");
+    victim.config["mounts"].push_back(tmpfs_at("/mnt/x/sub/m"));
+    victim.config["mounts"].push_back(tmpfs_at("/mnt/p/sub/m"));
+    victim.set_args({"true"});
+    victim.write();
+
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string a = unique_id("sec-racer");
+    reaper.add(a);
+    require_ok(root.run({"run", "--detach", "--bundle", racer.dir, a}), "run the racer");
+    require_ok(root.run({"exec", "--detach", a, "/attacker", "swap", "/tmp/swaps-pq", "/vol", "p", "q", "/tmp/done"}),
+               "exec the second racer");
+    int created = 0;
+    for (int i = 0; i < 15; ++i) {
+        const std::string id = unique_id("sec-victim");
+        reaper.add(id);
+        if (root.run({"create", "--bundle", victim.dir, id}).status == 0) ++created;
+        root.run({"delete", "--force", id});
+    }
+    write_file(racer.rootfs() + "/tmp/done", "");
+    CHECK(wait_for_text(racer.rootfs() + "/tmp/swaps-xy", "swaps"));
+    CHECK(wait_for_text(racer.rootfs() + "/tmp/swaps-pq", "swaps"));
+    root.run({"delete", "--force", a});
+
+    INFO("victims created: " << created << "; " << read_file(racer.rootfs() + "/tmp/swaps-xy")
+                             << read_file(racer.rootfs() + "/tmp/swaps-pq"));
+    CHECK(created > 0);
+    CHECK(read_file(racer.rootfs() + "/tmp/swaps-xy").find("swaps 0") == npos);
+    CHECK(fingerprint(canary.path()) == before);
+    CHECK(mounts_mentioning(canary.path()).empty());
+    CHECK(copy.unchanged());
+}
+
+// ---------------------------------------------------------------------------
+// CVE-2019-16884 / CVE-2019-19921 class: masking a fake /proc.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// Nothing of a failed create may stay: no state, no cgroup, no mount.
+void check_nothing_left(const TestRoot& root, const TestBundle& bundle) {
+    CHECK(run_command({"ls", "-A", root.path()}).out == "");
+    CHECK_FALSE(cgroup_exists_anywhere(bundle.cgroups_path()));
+    CHECK(mounts_mentioning(bundle.dir).empty());
+}
+
+void remove_mount(TestBundle& bundle, const std::string& destination) {
+    auto& mounts = bundle.config["mounts"];
+    for (auto it = mounts.begin(); it != mounts.end();) {
+        if ((*it)["destination"] == destination) it = mounts.erase(it);
+        else ++it;
+    }
+}
+
+void replace_with_symlink(const std::string& dir, const std::string& target) {
+    REQUIRE(::rmdir(dir.c_str()) == 0);
+    make_symlink(target, dir);
+}
+
+}  // namespace
+
+TEST_CASE("CVE-2019-16884: a fake /proc or /sys makes create fail cleanly", "[security][proc]") {
+    BerthCopy copy;
+    HostDir canary, volume;
+    // What a fake /proc would hold: masking must never be applied to it.
+    write_file(canary / "kcore", "fake\n");
+    write_file(canary / "keys", "fake\n");
+    REQUIRE(::mkdir((canary / "sys").c_str(), 0755) == 0);
+    write_file(canary / "sysrq-trigger", "fake\n");
+    TestBundle bundle(true);
+    const std::string rootfs = bundle.rootfs();
+    std::string expected = "/proc";
+    SECTION("/proc is an absolute symlink to a host directory") {
+        replace_with_symlink(rootfs + "/proc", canary.path());
+    }
+    SECTION("/proc is a relative symlink climbing to a host directory") {
+        replace_with_symlink(rootfs + "/proc", climb() + canary.path().substr(1));
+    }
+    SECTION("/proc is a symlink to a fake tree in the rootfs") {
+        REQUIRE(::mkdir((rootfs + "/fake").c_str(), 0755) == 0);
+        write_file(rootfs + "/fake/kcore", "fake\n");
+        replace_with_symlink(rootfs + "/proc", "/fake");
+    }
+    SECTION("the config mounts a tmpfs at /proc") {
+        for (auto& m : bundle.config["mounts"])
+            if (m["destination"] == "/proc") m = tmpfs_at("/proc");
+    }
+    SECTION("no proc mount and a plain /proc directory with fake files") {
+        remove_mount(bundle, "/proc");
+        write_file(rootfs + "/proc/kcore", "fake\n");
+        REQUIRE(::mkdir((rootfs + "/proc/sys").c_str(), 0755) == 0);
+    }
+    SECTION("a bind mount over /proc/sys") {
+        bundle.config["mounts"].push_back(
+            {{"destination", "/proc/sys"}, {"type", "bind"}, {"source", volume.path()}, {"options", {"rbind"}}});
+    }
+    SECTION("/sys is a symlink to a host directory") {
+        replace_with_symlink(rootfs + "/sys", canary.path());
+        expected = "/sys";
+    }
+    bundle.write();
+    const std::string before = fingerprint(canary.path());
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string id = unique_id("sec-proc");
+    reaper.add(id);
+    auto r = root.run({"create", "--bundle", bundle.dir, id});
+    INFO(r.err);
+    CHECK(r.status != 0);
+    CHECK(r.err.find(expected) != npos);
+    check_nothing_left(root, bundle);
+    CHECK(fingerprint(canary.path()) == before);
+    CHECK(fingerprint(volume.path()) == "");
+    CHECK(copy.unchanged());
+}
+
+// ---------------------------------------------------------------------------
+// /dev: symlinks planted at device paths.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("/dev: symlinks planted at device paths are not followed out of the rootfs", "[security][dev]") {
+    BerthCopy copy;
+    HostDir canary;
+    const std::string passwd = canary / "passwd";
+    write_file(passwd, "root:x:0:0:canary:/root:/bin/sh\n", 0600);
+    TestBundle bundle(true);
+    const std::string dev = bundle.rootfs() + "/dev";
+    make_symlink(passwd, dev + "/null");
+    make_symlink(climb() + passwd.substr(1), dev + "/zero");
+    make_symlink("/.." + passwd, dev + "/full");
+    make_symlink(passwd, dev + "/random");
+    make_symlink(passwd, dev + "/urandom");
+    make_symlink(passwd, dev + "/tty");
+    make_symlink(passwd, dev + "/ptmx");
+    REQUIRE(::mkdir((dev + "/pts").c_str(), 0755) == 0);
+    make_symlink(passwd, dev + "/pts/ptmx");
+    make_symlink(canary.path(), dev + "/shm");
+    SECTION("without a /dev tmpfs: the devices are made in the rootfs") { remove_mount(bundle, "/dev"); }
+    SECTION("with the default /dev tmpfs") {}
+    bundle.set_args({"sh", "-c",
+                     "ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; "
+                     "readlink /dev/ptmx; for d in null zero full urandom; do echo pwned >/dev/$d; done; true"});
+    bundle.write();
+    const std::string before = fingerprint(canary.path());
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string id = unique_id("sec-dev");
+    reaper.add(id);
+    auto r = root.run({"run", "--bundle", bundle.dir, id});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    auto out = lines_of(r.out);
+    REQUIRE(out.size() == 7);
+    for (int i = 0; i < 6; ++i) CHECK(out[static_cast<size_t>(i)].rfind("c", 0) == 0);  // character devices
+    CHECK(out[6] == "pts/ptmx");
+    CHECK(fingerprint(canary.path()) == before);
+    CHECK(read_file(passwd) == "root:x:0:0:canary:/root:/bin/sh\n");
+    CHECK(mounts_mentioning(canary.path()).empty());
+    CHECK(copy.unchanged());
+}
+
+// ---------------------------------------------------------------------------
+// Capabilities that cannot be granted (runtime-spec 1.3 config.md).
+// ---------------------------------------------------------------------------
+
+namespace {
+
+uint64_t status_mask(const std::string& status, const std::string& field) {
+    for (const auto& l : lines_of(status))
+        if (l.rfind(field + ":", 0) == 0) return std::stoull(l.substr(field.size() + 1), nullptr, 16);
+    return 0;
+}
+
+constexpr int kCapKill = 5, kCapSysResource = 24;
+
+}  // namespace
+
+TEST_CASE("capabilities: unavailable and unknown ones are warned about and the container still starts",
+          "[security][capabilities]") {
+    const bool hostLacksSysResource = !(status_mask(read_file("/proc/self/status"), "CapBnd") & (1ull << kCapSysResource));
+    BerthCopy copy;
+    HostDir logs, out;
+    TestBundle bundle;
+    for (const char* set : {"bounding", "effective", "permitted"}) {
+        bundle.config["process"]["capabilities"][set].push_back("CAP_SYS_RESOURCE");
+        bundle.config["process"]["capabilities"][set].push_back("CAP_BERTH_NO_SUCH_CAPABILITY");
+    }
+    add_bind(bundle, out.path(), "/mnt");
+    bundle.set_args({"sh", "-c", "cat /proc/self/status >/mnt/status"});
+    bundle.write();
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string id = unique_id("sec-caps");
+    reaper.add(id);
+    std::string warnings;
+    SECTION("run: the warning on stderr") {
+        auto r = root.run({"run", "--bundle", bundle.dir, id});
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        warnings = r.err;
+    }
+    SECTION("run --log: the warning in the log file") {
+        auto r = run_command({copy.path(), "--root", root.path(), "--log", logs / "log", "run", "--bundle", bundle.dir, id});
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        warnings = read_file(logs / "log");
+    }
+    SECTION("create --log and start: the warning in create's log file") {
+        auto c = run_command({copy.path(), "--root", root.path(), "--log", logs / "log", "create", "--bundle", bundle.dir, id});
+        INFO(c.err);
+        REQUIRE(c.status == 0);
+        require_ok(root.run({"start", id}), "start");
+        CHECK(wait_for_text(logs / "log", "CAP_BERTH_NO_SUCH_CAPABILITY"));
+        warnings = read_file(logs / "log");
+    }
+    REQUIRE(wait_for_text(out / "status", "CapEff"));
+    INFO("warnings: " << warnings);
+    CHECK(warnings.find("CAP_BERTH_NO_SUCH_CAPABILITY") != npos);
+    if (hostLacksSysResource) CHECK(warnings.find("CAP_SYS_RESOURCE") != npos);
+    const uint64_t eff = status_mask(read_file(out / "status"), "CapEff");
+    CHECK((eff & (1ull << kCapKill)) != 0);
+    if (hostLacksSysResource) CHECK((eff & (1ull << kCapSysResource)) == 0);
+    root.run({"delete", "--force", id});
+    CHECK(copy.unchanged());
+}

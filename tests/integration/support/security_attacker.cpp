@@ -219,7 +219,9 @@ int probe(const std::string& pidText) {
     return 0;
 }
 
-int swap(const std::string& dir, const std::string& a, const std::string& b, const std::string& done) {
+int swap(const std::string& reportPath, const std::string& dir, const std::string& a, const std::string& b,
+         const std::string& done) {
+    Report report(reportPath);
     int dfd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return 2;
     long swaps = 0;
@@ -227,7 +229,7 @@ int swap(const std::string& dir, const std::string& a, const std::string& b, con
         for (int i = 0; i < 256; ++i)
             if (::syscall(SYS_renameat2, dfd, a.c_str(), dfd, b.c_str(), 2 /* RENAME_EXCHANGE */) == 0) ++swaps;
     }
-    Report("").line("swaps " + std::to_string(swaps));
+    report.line("swaps " + std::to_string(swaps));
     return swaps > 0 ? 0 : 3;
 }
 
@@ -272,7 +274,7 @@ void run_attacker_if_requested() {
     int rc = 2;
     if (mode == "watch") rc = watch(arg(2), arg(3), arg(4));
     else if (mode == "probe") rc = probe(arg(2));
-    else if (mode == "swap") rc = swap(arg(2), arg(3), arg(4), arg(5));
+    else if (mode == "swap") rc = swap(arg(2), arg(3), arg(4), arg(5), arg(6));
     else if (mode == "fds") rc = fds();
     else Report("").line("attacker: unknown mode \"" + mode + "\"");
     ::_exit(rc);

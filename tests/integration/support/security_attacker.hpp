@@ -24,9 +24,9 @@
 //       "exe-link <result>", "exe-open <result>", "environ <result>",
 //       "fd-open <result>" (O_PATH of an entry of /proc/<pid>/fd), "mem <result>";
 //       result "ok <detail>", an errno name, or "none" (no fd to try).
-//   swap <dir> <a> <b> <donefile>
+//   swap <report> <dir> <a> <b> <donefile>
 //       renameat2(RENAME_EXCHANGE) of dir/a and dir/b in a loop until
-//       <donefile> exists (the CVE-2021-30465 race); prints "swaps <n>".
+//       <donefile> exists (the CVE-2021-30465 race); reports "swaps <n>".
 //   fds
 //       Prints "<n> <link>" for each open fd but the one reading /proc/self/fd.
 #pragma once
