@@ -129,7 +129,7 @@ in_ns "$py" "$here/bench.py" --berth "$berth" --runc "$runc" --crun "$crun" --wo
     --rounds "$rounds" --rounds-heavy "$rounds_heavy" --sequential "$sequential" \
     --parallel "$parallel" --cases "$cases" >"$work/table"
 
-echo "berth $("$berth" --version | sed -n 's/^berth version //p;s/^commit: /commit /p' | paste -sd' ')," \
+echo "berth $("$berth" --version | sed -n 's/^berth version //p' | head -1) ($berth; source tree $(git -C "$repo" describe --always --dirty --abbrev=12 2>/dev/null || echo unknown))," \
      "$("$runc" --version | head -1), $("$crun" --version | head -1)"
 echo "$(nproc) cpus; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg);" \
      "$rounds rounds (+1 warm-up), seccomp profile: $("$py" "$here/seccomp_profile.py" --count) names," \
