@@ -801,3 +801,32 @@ TEST_CASE("capabilities: unavailable and unknown ones are warned about and the c
     root.run({"delete", "--force", id});
     CHECK(copy.unchanged());
 }
+
+// ---------------------------------------------------------------------------
+// AppArmor: the profile must be applied, whatever the container's /sys holds.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("apparmorProfile is enforced although the container's sysfs has no securityfs", "[security][lsm]") {
+    const std::string enabled = read_file("/sys/module/apparmor/parameters/enabled");
+    const bool hostAppArmor = exists("/sys/kernel/security/apparmor") && !enabled.empty() && enabled[0] == 'Y';
+    // A profile the kernel does not know: applying it must fail. A runtime
+    // that asks the container's fresh sysfs whether AppArmor is enabled
+    // finds no /sys/kernel/security/apparmor there and silently skips it.
+    BerthCopy copy;
+    TestBundle bundle;
+    bundle.config["process"]["apparmorProfile"] = "berth-test-no-such-profile";
+    bundle.write();
+    TestRoot root(copy.path());
+    Reaper reaper(root);
+    const std::string id = unique_id("sec-aa");
+    reaper.add(id);
+    auto r = root.run({"run", "--bundle", bundle.dir, id});
+    INFO(r.err);
+    if (hostAppArmor) {
+        CHECK(r.status != 0);
+        CHECK(r.err.find("berth-test-no-such-profile") != npos);
+    } else {
+        WARN("AppArmor is not enabled on this host: only checking that the profile is ignored");
+        CHECK(r.status == 0);
+    }
+}
