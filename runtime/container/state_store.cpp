@@ -18,8 +18,9 @@ void validate_container_id(const std::string& id) {
     if (id == "." || id == "..") throw Error("invalid container id format: " + id);
     if (id.size() > 1024) throw Error("invalid container id format: id is longer than 1024 characters");
     for (char c : id) {
+        // runc's ^[\w+-\.]+$: "+-\." is the range '+' .. '.', so ',' is allowed too.
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '+' || c == '-' || c == '.';
+                  c == '_' || (c >= '+' && c <= '.');
         if (!ok) throw Error("invalid container id format: " + id);
     }
 }

@@ -21,7 +21,7 @@
 
 namespace berth::container {
 
-// runc's rule: letters, digits, '_', '+', '-', '.', not "." or "..", no '/'.
+// runc's rule: letters, digits, '_', '+', ',', '-', '.', not "." or "..", no '/'.
 void validate_container_id(const std::string& id);
 
 struct ContainerRecord {
