@@ -72,7 +72,7 @@ TEST_CASE("lifecycle ids: bad ids are refused before anything is made", "[lifecy
         }
     }
     SECTION("valid unusual ids") {
-        for (std::string id : std::vector<std::string>{"A.b_c+d-e", "x", std::string(200, 'k')}) {
+        for (std::string id : std::vector<std::string>{"A.b_c+d-e", "x", "a,b", "-", std::string(200, 'k')}) {
             auto r = root.run({"create", "--bundle", b.dir, id});
             INFO(id << ": " << r.err);
             CHECK(r.status == 0);
@@ -291,6 +291,56 @@ TEST_CASE("lifecycle failures: create fails, names the step, leaves nothing behi
         b.write();
         auto err = create_fails(root, b, id);
         CHECK(err.find("kernel.berth_no_such_key") != std::string::npos);
+        check_nothing_left(root, b, id);
+    }
+    SECTION("a pid file in a missing directory (the last step of create)") {
+        TestBundle b;
+        b.set_args({"sleep", "100"});
+        b.write();
+        auto r = root.run({"create", "--pid-file", b.dir + "/no/such/dir/pid", "--bundle", b.dir, id});
+        CHECK(r.status != 0);
+        CHECK(r.err.find("pid file") != std::string::npos);
+        CHECK(r.err.find(b.dir + "/no/such/dir/pid") != std::string::npos);
+        check_nothing_left(root, b, id);
+    }
+    SECTION("a failing prestart hook") {
+        TestBundle b;
+        b.config["hooks"]["prestart"] = {{{"path", "/bin/false"}}};
+        b.write();
+        auto err = create_fails(root, b, id);
+        CHECK(err.find("prestart") != std::string::npos);
+        check_nothing_left(root, b, id);
+    }
+    SECTION("a failing createContainer hook") {
+        TestBundle b;
+        b.config["hooks"]["createContainer"] = {{{"path", "/bin/false"}}};
+        b.write();
+        auto err = create_fails(root, b, id);
+        CHECK(err.find("createContainer") != std::string::npos);
+        check_nothing_left(root, b, id);
+    }
+    SECTION("cgroup limits the kernel refuses") {
+        TestBundle b;
+        b.config["linux"]["resources"]["cpu"] = {{"cpus", "9999"}};
+        b.write();
+        auto err = create_fails(root, b, id);
+        CHECK(err.find("cgroup") != std::string::npos);
+        check_nothing_left(root, b, id);
+    }
+    SECTION("an unknown rlimit type") {
+        TestBundle b;
+        b.config["process"]["rlimits"] = {{{"type", "RLIMIT_BERTH"}, {"hard", 1}, {"soft", 1}}};
+        b.write();
+        auto err = create_fails(root, b, id);
+        CHECK(err.find("RLIMIT_BERTH") != std::string::npos);
+        check_nothing_left(root, b, id);
+    }
+    SECTION("a soft rlimit above the hard one") {
+        TestBundle b;
+        b.config["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"hard", 100}, {"soft", 200}}};
+        b.write();
+        auto err = create_fails(root, b, id);
+        CHECK(err.find("RLIMIT_NOFILE") != std::string::npos);
         check_nothing_left(root, b, id);
     }
     SECTION("a cwd that is not a directory") {

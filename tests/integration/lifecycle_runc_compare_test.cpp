@@ -167,6 +167,20 @@ TEST_CASE("lifecycle vs runc: exit codes and error cases", "[lifecycle][runc]") 
             CHECK(codes[0] == codes[1]);
         }
     }
+    SECTION("which ids are accepted") {
+        TestBundle b;
+        b.config["root"]["path"] = shared_rootfs();
+        b.write();
+        TestRoot berthRoot, runcRoot("runc");
+        for (std::string id : {"a,b", "a b", "..", ".", "a/b", "A.b_c+d-e", "x:y", "caf\xc3\xa9", "-", "a=b", "a@b"}) {
+            auto rb = berthRoot.run({"create", "--bundle", b.dir, id});
+            berthRoot.run({"delete", "--force", id});
+            auto rr = runcRoot.run({"create", "--bundle", b.dir, id});
+            runcRoot.run({"delete", "--force", id});
+            INFO("id '" << id << "': berth " << rb.status << " " << rb.err << " runc " << rr.status << " " << rr.err);
+            CHECK((rb.status == 0) == (rr.status == 0));
+        }
+    }
     SECTION("unknown ids") {
         TestRoot berthRoot, runcRoot("runc");
         for (std::vector<std::string> cmd : {std::vector<std::string>{"state", "nope"},

@@ -405,6 +405,7 @@ TEST_CASE("lifecycle view: terminal via --console-socket", "[lifecycle]") {
     CHECK(seen.find("/dev/pts/0") != std::string::npos);
     CHECK(seen.find("30 100") != std::string::npos);
     CHECK(seen.find("stdin-tty") != std::string::npos);
+    CHECK(seen.find(" /dev/console") != std::string::npos);
     write_all(master.get(), "ping\n");
     seen = read_until(master.get(), "got-ping", 10s);
     CHECK(wait_status(root, id, "stopped"));
@@ -515,4 +516,61 @@ TEST_CASE("lifecycle view: --no-pivot", "[lifecycle]") {
     CHECK(out.find("berth-test\n") == 0);
     CHECK(out.find("\nbin\n") != std::string::npos);
     for (auto& [p, t] : mount_list(out.substr(out.find("\n") + 1))) CHECK(p.rfind("/work", 0) != 0);
+}
+
+TEST_CASE("lifecycle view: containers joining another's namespaces by path (a pod)", "[lifecycle]") {
+    TestBundle sandbox, app;
+    TestRoot root;
+    sandbox.config["hostname"] = "pod-host";
+    sandbox.set_args({"sleep", "100"});
+    sandbox.write();
+    std::string sid = unique_id("pod");
+    REQUIRE(root.run({"run", "-d", "--bundle", sandbox.dir, sid}).status == 0);
+    pid_t spid = state_json(root, sid)["pid"].get<pid_t>();
+    std::string nsDir = "/proc/" + std::to_string(spid) + "/ns/";
+
+    app.config.erase("hostname");  // the uts namespace is the sandbox's
+    app.config["linux"]["namespaces"] = {{{"type", "pid"}, {"path", nsDir + "pid"}},
+                                         {{"type", "network"}, {"path", nsDir + "net"}},
+                                         {{"type", "ipc"}, {"path", nsDir + "ipc"}},
+                                         {{"type", "uts"}, {"path", nsDir + "uts"}},
+                                         {{"type", "mount"}}};
+    auto r = run_in(root, app, {"sh", "-c", "echo pid=$$; hostname; ps -o pid,comm | grep -c sleep; "
+                                            "for n in net ipc uts; do readlink /proc/self/ns/$n; done"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    auto l = lines_of(r.out);
+    REQUIRE(l.size() == 6);
+    CHECK(l[0] != "pid=1");  // the sandbox's sleep is pid 1
+    CHECK(l[1] == "pod-host");
+    CHECK(l[2] == "1");  // sees the sandbox's process
+    for (int i = 0; i < 3; ++i) {
+        const char* ns[] = {"net", "ipc", "uts"};
+        char buf[64];
+        ssize_t n = ::readlink((nsDir + ns[i]).c_str(), buf, sizeof buf);
+        REQUIRE(n > 0);
+        CHECK(l[3 + i] == std::string(buf, n));
+    }
+    // berth's own pid namespace is unchanged by the join (hooks and later commands run in it).
+    CHECK(root.run({"delete", "-f", sid}).status == 0);
+    CHECK(describe_leftovers(root, sandbox, sid) == "");
+}
+
+TEST_CASE("lifecycle view: a session keyring per container unless --no-new-keyring", "[lifecycle]") {
+    TestRoot root;
+    TestBundle b;
+    // /proc/keys lists the keys the reader can see: unmask it for this test.
+    b.config["linux"]["maskedPaths"] = json::array();
+    b.set_args({"cat", "/proc/keys"});
+    b.write();
+    std::string id = unique_id("keys");
+    auto r = root.run({"run", "--bundle", b.dir, id});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("_ses." + id) != std::string::npos);
+
+    std::string id2 = unique_id("keys");
+    r = root.run({"run", "--no-new-keyring", "--bundle", b.dir, id2});
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("_ses." + id2) == std::string::npos);
 }
