@@ -169,6 +169,11 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     kernel::NamespacePlan nsPlan = kernel::plan_namespaces(config);
     if (!nsPlan.hasMountNamespace())
         throw Error("config.json: linux.namespaces: berth needs a mount namespace (new or joined)");
+    // Without a UTS namespace of its own, sethostname() would rename the host (runc refuses too).
+    if (!nsPlan.has(spec::NamespaceType::Uts)) {
+        if (!config.hostname.empty()) throw Error("unable to set hostname without a private UTS namespace");
+        if (!config.domainname.empty()) throw Error("unable to set domainname without a private UTS namespace");
+    }
     if (nsPlan.newUser && config.linux) validate_user_mapped(config);
     kernel::validate_sysctls(config);
     kernel::validate_rlimits(config.process->rlimits);

@@ -43,7 +43,11 @@ pid_t host_pid() {
     return static_cast<pid_t>(std::atoi(buf));
 }
 
-void set_hostname(const spec::Config& c) {
+// Only ever in the container's own (new or joined) UTS namespace: create
+// refuses a hostname without one, and this check keeps the host's name safe
+// should that ever change.
+void set_hostname(const spec::Config& c, const kernel::NamespacePlan& ns) {
+    if (!ns.has(NamespaceType::Uts)) return;
     if (!c.hostname.empty() && ::sethostname(c.hostname.data(), c.hostname.size()) < 0)
         throw_errno("set hostname " + c.hostname);
     if (!c.domainname.empty() && ::setdomainname(c.domainname.data(), c.domainname.size()) < 0)
@@ -150,7 +154,7 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
     if (plan.namespaces.newUser || plan.namespaces.join_of(NamespaceType::User)) become_userns_root();
     if (plan.namespaces.newTime) kernel::enter_new_time_namespace(lx.timeOffsets.value_or(spec::TimeOffsets{}));
 
-    set_hostname(c);
+    set_hostname(c, plan.namespaces);
     // listenerPath is a host path: connect while the host's filesystem is still in view.
     if (plan.seccomp && plan.seccomp->needsListener)
         seccompAgent = kernel::connect_seccomp_listener(lx.seccomp->listenerPath);

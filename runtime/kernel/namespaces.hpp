@@ -28,6 +28,11 @@ struct NamespacePlan {
     bool newMount = false;
     bool joinsMount = false;
     bool hasMountNamespace() const { return newMount || joinsMount; }
+    // linux.namespaces has an entry of this type (new or joined by path).
+    bool has(spec::NamespaceType t) const {
+        return (cloneFlags & static_cast<uint64_t>(clone_flag(t))) != 0 || (t == spec::NamespaceType::Time && newTime) ||
+               join_of(t) != nullptr;
+    }
     std::vector<NamespaceJoin> joins;  // in the order they must be entered: user first
     const NamespaceJoin* join_of(spec::NamespaceType) const;
 };
