@@ -496,3 +496,60 @@ TEST_CASE("lifecycle pid file and bundle: relative paths are taken from the cwd"
     CHECK(root.run({"delete", "-f", id}).status == 0);
     CHECK(describe_leftovers(root, b, id) == "");
 }
+
+TEST_CASE("lifecycle delete: without a pid namespace, processes left in the cgroup are killed", "[lifecycle]") {
+    TestBundle b;
+    std::string share = share_dir(b);
+    json ns = json::array();
+    for (auto& n : b.config["linux"]["namespaces"])
+        if (n["type"] != "pid") ns.push_back(n);
+    b.config["linux"]["namespaces"] = ns;
+    // init exits at once; its background child lives on in the container's cgroup.
+    b.set_args({"sh", "-c", "sleep 100 </dev/null >/dev/null 2>&1 & echo $! > /mnt/child"});
+    b.write();
+    TestRoot root;
+    std::string id = unique_id("nopidns");
+    create_ok(root, b, id);
+    REQUIRE(root.run({"start", id}).status == 0);
+    REQUIRE(wait_status(root, id, "stopped"));
+    REQUIRE(wait_for([&] { return read_pid_file(share + "/child") > 0; }));
+    pid_t child = read_pid_file(share + "/child");  // a host pid: no pid namespace
+    CHECK(process_alive(child));
+
+    SECTION("delete") {
+        auto r = root.run({"delete", id});
+        INFO(r.err);
+        CHECK(r.status == 0);
+    }
+    SECTION("kill --all, then delete") {
+        auto r = root.run({"kill", "--all", id, "KILL"});
+        INFO(r.err);
+        // runc refuses kill on a stopped container even with --all; either way delete cleans up.
+        (void)r;
+        CHECK(root.run({"delete", id}).status == 0);
+    }
+    CHECK(wait_for([&] { return !process_alive(child); }));
+    CHECK(describe_leftovers(root, b, id) == "");
+}
+
+TEST_CASE("lifecycle kill --all: every process of the container", "[lifecycle]") {
+    TestBundle b;
+    std::string share = share_dir(b);
+    b.set_args({"sh", "-c", "trap '' USR1; (trap 'echo child >> /mnt/log; exit 0' USR1; echo ready > /mnt/ready; "
+                            "while :; do sleep 0.05; done) & while :; do sleep 0.05; done"});
+    b.write();
+    TestRoot root;
+    std::string id = unique_id("killall");
+    create_ok(root, b, id);
+    REQUIRE(root.run({"start", id}).status == 0);
+    REQUIRE(wait_for([&] { return exists(share + "/ready"); }));
+    auto r = root.run({"kill", "--all", id, "USR1"});
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(wait_for([&] { return read_text(share + "/log") == "child\n"; }));
+    CHECK(status_of(root, id) == "running");  // init ignored it
+    CHECK(root.run({"kill", "-a", id, "KILL"}).status == 0);
+    CHECK(wait_status(root, id, "stopped"));
+    CHECK(root.run({"delete", id}).status == 0);
+    CHECK(describe_leftovers(root, b, id) == "");
+}

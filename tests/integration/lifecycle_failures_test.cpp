@@ -343,6 +343,31 @@ TEST_CASE("lifecycle failures: create fails, names the step, leaves nothing behi
         CHECK(err.find("RLIMIT_NOFILE") != std::string::npos);
         check_nothing_left(root, b, id);
     }
+    for (std::string field : {"hostname", "domainname"}) {
+        DYNAMIC_SECTION("a " << field << " without a UTS namespace") {
+            TestBundle b;
+            json ns = json::array();
+            for (auto& n : b.config["linux"]["namespaces"])
+                if (n["type"] != "uts") ns.push_back(n);
+            b.config["linux"]["namespaces"] = ns;
+            b.config.erase("hostname");
+            b.config[field] = "berth-must-not-rename";
+            b.write();
+            // In a UTS namespace of the test's own: a regression renames only that one.
+            auto r = run_command({"unshare", "--uts", "sh", "-c",
+                                  "hostname berth-guard; \"$0\" --root \"$1\" create --bundle \"$2\" \"$3\"; "
+                                  "echo rc=$?; hostname; cat /proc/sys/kernel/domainname",
+                                  BERTH_BINARY, root.path(), b.dir, id});
+            INFO(r.out << r.err);
+            auto l = lines_of(r.out);
+            REQUIRE(l.size() == 3);
+            CHECK(l[0] == "rc=1");
+            CHECK(l[1] == "berth-guard");
+            CHECK(l[2] != "berth-must-not-rename");
+            CHECK(r.err.find("unable to set " + field + " without a private UTS namespace") != std::string::npos);
+            check_nothing_left(root, b, id);
+        }
+    }
     SECTION("a cwd that is not a directory") {
         TestBundle b;
         b.config["process"]["cwd"] = "/etc/passwd";
