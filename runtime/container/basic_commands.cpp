@@ -62,6 +62,19 @@ int kill(const GlobalOptions& g, const KillOptions& o) {
     if (!dir.has_record()) throw Error("container not running");
     ContainerRecord rec = dir.read_record();
     spec::Status st = container_status(dir, &rec);
+    if (o.all && st == spec::Status::Stopped) {
+        // Without a pid namespace of its own, processes can outlive the init:
+        // --all still reaches them through the cgroup (runc does the same).
+        auto cg = open_cgroup(rec);
+        if (!cg) throw Error("container not running");
+        try {
+            cg->kill_all(o.signal);
+        } catch (const Error& e) {
+            spdlog::debug("kill --all {}: {}", rec.cgroupPath, e.what());
+            throw Error("container not running");
+        }
+        return 0;
+    }
     if (st == spec::Status::Stopped || st == spec::Status::Creating) throw Error("container not running");
     if (o.all) {
         if (auto cg = open_cgroup(rec)) {
