@@ -1,7 +1,7 @@
 // oci-checker: the conformance suite's in-container program.
 //
 //   oci-checker check 'ID<TAB>KIND<TAB>ARG...'...   evaluate expectations, print TAP
-//   oci-checker hook NAME LOGFILE [EXIT]            a hook: log name, namespaces, stdin
+//   oci-checker hook NAME LOGFILE [EXIT]            a hook: log name, namespaces, $CONF_HOOK_ENV, stdin
 //   oci-checker log FILE TEXT                       append a line (and exit 0)
 //   oci-checker wait-signal                         print "ready", wait for a signal, print it
 //   oci-checker sleep SECONDS | exit CODE
@@ -92,7 +92,9 @@ int run_hook(int argc, char** argv) {
         if (n <= 0) break;
         state.append(buf, static_cast<size_t>(n));
     }
-    append_line(argv[3], std::string(argv[2]) + "\t" + ns_link("mnt") + "\t" + ns_link("pid") + "\t" + one_line(state));
+    const char* env = std::getenv("CONF_HOOK_ENV");
+    append_line(argv[3], std::string(argv[2]) + "\t" + ns_link("mnt") + "\t" + ns_link("pid") + "\t" +
+                             (env ? env : "-") + "\t" + one_line(state));
     return argc > 4 ? std::atoi(argv[4]) : 0;
 }
 
