@@ -205,7 +205,7 @@ bool wait_for_text(const std::string& path, const std::string& needle, int timeo
 }
 
 test::CommandResult run_leaking(const std::string& leakDir, const std::vector<std::string>& argv, int timeoutSec) {
-    std::string script = "exec 3</etc/hostname 4</etc/hostname 9<" + quote(leakDir) + " && exec";
+    std::string script = "exec 3</etc/passwd 4</etc/passwd 9<" + quote(leakDir) + " && exec";
     for (const auto& a : argv) script += " " + quote(a);
     return test::run_command({"/bin/sh", "-c", script}, {}, timeoutSec);
 }

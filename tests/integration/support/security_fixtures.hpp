@@ -82,7 +82,7 @@ pid_t innermost_pid(pid_t hostPid);
 // Polls until the file at path contains needle (true) or timeoutMs passed.
 bool wait_for_text(const std::string& path, const std::string& needle, int timeoutMs = 5000);
 
-// Runs argv through /bin/sh with fds 3 and 4 open on files and fd 9 open on
+// Runs argv through /bin/sh with fds 3 and 4 open on /etc/passwd and fd 9 open on
 // leakDir, none close-on-exec: a caller that leaks a host directory.
 test::CommandResult run_leaking(const std::string& leakDir, const std::vector<std::string>& argv,
                                 int timeoutSec = 30);
