@@ -81,13 +81,6 @@ rc=$?
 set -e
 [[ -z $out ]] || printf '%s\n' "$out"
 
-if ((rc != 0)); then
-    # Until the lifecycle lands, `run` answers "not implemented". (The lead removes this.)
-    if grep -qi "not implemented" <<<"$out"; then
-        echo "demo: berth run not implemented yet"
-        exit 0
-    fi
-    die "berth run exited with status $rc"
-fi
+((rc == 0)) || die "berth run exited with status $rc"
 grep -q "^hello from berth: " <<<"$out" || die "the container did not print its greeting"
 echo "demo: ok"
