@@ -2,7 +2,11 @@
 // identity, capabilities, limits, masked and read-only paths, env, cwd,
 // devices, fds, terminals, and the namespaces it was put in. Needs root.
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -417,9 +421,12 @@ TEST_CASE("lifecycle view: terminal rules", "[lifecycle]") {
     SECTION("run without a console socket relays the pty itself") {
         TestBundle b;
         b.config["process"]["terminal"] = true;
-        auto r = run_in(root, b, {"sh", "-c", "tty; [ -t 1 ] && echo stdout-tty; exit 4"});
-        INFO(r.err);
+        auto r = run_in(root, b, {"sh", "-c", "tty; [ -t 1 ] && echo stdout-tty; "
+                                               "ls -l /proc/self/fd | grep -c -- '->'; exit 4"});
+        INFO(r.out << r.err);
         CHECK(r.status == 4);
+        // Links readable: 0 1 2 only (ls's own directory fd is not). No console socket, no master.
+        CHECK(r.out.find("\n3\r\n") != std::string::npos);
         CHECK(r.out.find("/dev/pts/0") != std::string::npos);
         CHECK(r.out.find("stdout-tty") != std::string::npos);
     }
@@ -573,4 +580,64 @@ TEST_CASE("lifecycle view: a session keyring per container unless --no-new-keyri
     r = root.run({"run", "--no-new-keyring", "--bundle", b.dir, id2});
     REQUIRE(r.status == 0);
     CHECK(r.out.find("_ses." + id2) == std::string::npos);
+}
+
+TEST_CASE("lifecycle view: run with a terminal drives the caller's terminal", "[lifecycle]") {
+    TestBundle b;
+    TestRoot root;
+    b.config["process"]["terminal"] = true;
+    b.set_args({"sh", "-c", "stty size; echo ready; read x; echo got-$x; exit 6"});
+    b.write();
+    // The caller's terminal: a pty whose slave is berth's stdio and controlling tty.
+    berth::UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    REQUIRE(master);
+    REQUIRE(::grantpt(master.get()) == 0);
+    REQUIRE(::unlockpt(master.get()) == 0);
+    std::string slavePath = ::ptsname(master.get());
+    winsize ws{};
+    ws.ws_row = 40;
+    ws.ws_col = 120;
+    REQUIRE(::ioctl(master.get(), TIOCSWINSZ, &ws) == 0);
+    std::string id = unique_id("ctty");
+    std::vector<std::string> args{BERTH_BINARY, "--root", root.path(), "run", "--bundle", b.dir, id};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::setsid();
+        int slave = ::open(slavePath.c_str(), O_RDWR);
+        if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) < 0) ::_exit(126);
+        for (int fd = 0; fd < 3; ++fd) ::dup2(slave, fd);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    struct Reaper {
+        pid_t pid;
+        bool done = false;
+        ~Reaper() {
+            if (!done) {
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, nullptr, 0);
+            }
+        }
+    } reaper{pid};
+    auto seen = read_until(master.get(), "ready", 10s);
+    CHECK(seen.find("40 120") != std::string::npos);
+    write_all(master.get(), "hello\r");
+    seen = read_until(master.get(), "got-hello", 10s);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    reaper.done = true;
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 6);
+    // berth put the caller's terminal back the way it was (not raw).
+    termios t{};
+    berth::UniqueFd slave(::open(slavePath.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+    REQUIRE(slave);
+    REQUIRE(::tcgetattr(slave.get(), &t) == 0);
+    CHECK((t.c_lflag & ICANON) != 0);
+    CHECK((t.c_lflag & ECHO) != 0);
+    CHECK(describe_leftovers(root, b, id) == "");
 }
