@@ -45,11 +45,6 @@ private:
     bool active_ = false;
 };
 
-void copy_winsize(int from, int to) {
-    winsize ws;
-    if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
-}
-
 bool pump(int from, int to) {
     char buf[8192];
     ssize_t n = ::read(from, buf, sizeof buf);
@@ -71,11 +66,16 @@ int exit_code(int status) {
 
 }  // namespace
 
+void copy_terminal_size(int from, int to) {
+    winsize ws;
+    if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
+}
+
 int wait_in_foreground(pid_t pid, int pidfd, UniqueFd master, const BlockedSignals& blocked) {
     std::optional<RawTerminal> raw;
     if (master) {
         raw.emplace(STDIN_FILENO);
-        copy_winsize(STDIN_FILENO, master.get());
+        copy_terminal_size(STDIN_FILENO, master.get());
     }
     UniqueFd sfd(::signalfd(-1, &blocked.set(), SFD_CLOEXEC));
     if (!sfd) throw_errno("signalfd");
@@ -108,7 +108,7 @@ int wait_in_foreground(pid_t pid, int pidfd, UniqueFd master, const BlockedSigna
                 }
             }
         } else if (si.ssi_signo == SIGWINCH) {
-            if (master) copy_winsize(STDIN_FILENO, master.get());
+            if (master) copy_terminal_size(STDIN_FILENO, master.get());
         } else {
             ::syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, nullptr, 0);
         }

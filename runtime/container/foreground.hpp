@@ -24,6 +24,9 @@ private:
     sigset_t set_{}, old_{};
 };
 
+// The window size of the terminal at `from` (if it is one) given to the pty at `to`.
+void copy_terminal_size(int from, int to);
+
 // Waits for `pid` (our child) to exit; returns its shell-style exit code.
 int wait_in_foreground(pid_t pid, int pidfd, UniqueFd master, const BlockedSignals&);
 

@@ -1,6 +1,7 @@
 // `run`: create + start; in the foreground berth stays the init's parent and
 // exits with its status, deleting the container unless --keep.
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -46,7 +47,15 @@ int run(const GlobalOptions& g, const RunOptions& o) {
 
     CreatedContainer c = build_container(g, bo);
     consoleTheirs.reset();
+    // init sent the pty master during create: size it like the caller's
+    // terminal before the program starts, so its first look at it is right.
+    UniqueFd master;
     try {
+        if (c.config.process->terminal && consoleOurs) {
+            master = kernel::recv_fd(consoleOurs.get(), nullptr);
+            copy_terminal_size(STDIN_FILENO, master.get());
+        }
+        consoleOurs.reset();
         start_container(c.dir, c.record);
     } catch (const Error&) {
         if (!o.keep) delete_quietly(c);
@@ -57,9 +66,6 @@ int run(const GlobalOptions& g, const RunOptions& o) {
     // The container is now anyone's to kill, exec into, pause or delete --force:
     // hold its lock again only to delete it.
     c.dir.unlock();
-    UniqueFd master;
-    if (c.config.process->terminal && consoleOurs) master = kernel::recv_fd(consoleOurs.get(), nullptr);
-    consoleOurs.reset();
     int code = wait_in_foreground(c.record.pid, c.pidfd.get(), std::move(master), *blocked);
     if (!o.keep) {
         try {
