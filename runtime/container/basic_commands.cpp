@@ -35,6 +35,8 @@ int start(const GlobalOptions& g, const std::string& id) {
     switch (container_status(dir, &rec)) {
         case spec::Status::Created: break;
         case spec::Status::Stopped: throw Error("cannot start a container that has stopped");
+        // We hold the lock, so the create that left this record has died.
+        case spec::Status::Creating: throw Error("cannot start a container that is still being created");
         default: throw Error("cannot start an already running container");
     }
     start_container(dir, rec);

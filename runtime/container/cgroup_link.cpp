@@ -9,10 +9,14 @@
 
 namespace berth::container {
 
-CgroupSetup::CgroupSetup(const spec::Config& config, const std::string& id, bool systemdCgroup) {
+std::string planned_cgroup_path(const spec::Config& config, const std::string& id, bool systemdCgroup) {
     const std::optional<std::string> noPath;
     const auto& cgroupsPath = config.linux ? config.linux->cgroupsPath : noPath;
-    path_ = cgroups::resolve_cgroup_path(cgroupsPath, id, systemdCgroup);
+    return cgroups::resolve_cgroup_path(cgroupsPath, id, systemdCgroup);
+}
+
+CgroupSetup::CgroupSetup(const spec::Config& config, const std::string& id, bool systemdCgroup) {
+    path_ = planned_cgroup_path(config, id, systemdCgroup);
     manager_ = cgroups::Manager::create(path_, cgroups::detect_layout());
     try {
         spec::Resources resources = config.linux && config.linux->resources ? *config.linux->resources : spec::Resources{};

@@ -15,6 +15,9 @@ namespace berth::cgroups { class Manager; }
 
 namespace berth::container {
 
+// The cgroup path CgroupSetup will use (linux.cgroupsPath resolved).
+std::string planned_cgroup_path(const spec::Config&, const std::string& id, bool systemdCgroup);
+
 // The cgroup of a container being created: made and limited before clone,
 // removed again unless commit() is called.
 class CgroupSetup {

@@ -219,7 +219,22 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     if (!fifo) throw_errno("open " + fifoPath);
     plan.execFifo = fifo.get();
 
+    // A first record, before the cgroup exists: a create killed from here on
+    // leaves what `delete --force` needs to remove (status creating, pid 0).
+    ContainerRecord rec;
+    rec.id = o.id;
+    rec.bundle = bundle;
+    rec.rootfs = rootfs;
+    rec.created = rfc3339_now();
+    rec.owner = "root";
+    rec.annotations = config.annotations;
+    rec.hasLifecycleHooks = !hooks.poststart.empty() || !hooks.poststop.empty();
+    rec.creating = true;
+    rec.cgroupPath = planned_cgroup_path(config, o.id, g.systemdCgroup);
+    dir.write_record(rec);
+
     CgroupSetup cgroup(config, o.id, g.systemdCgroup);
+    rec.cgroupPath = cgroup.path();
 
     plan.closeInChild = {dir.fd()};
     if (cgroup.clone_into_fd() >= 0) plan.closeInChild.push_back(cgroup.clone_into_fd());
@@ -249,19 +264,9 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     initGuard.set(child.pid, child.pidfd.get());
     childEnd.close();
 
-    ContainerRecord rec;
-    rec.id = o.id;
-    rec.bundle = bundle;
-    rec.rootfs = rootfs;
     rec.pid = child.pid;
     auto st = kernel::read_proc_stat(child.pid);
     rec.pidStartTime = st ? st->startTime : 0;
-    rec.created = rfc3339_now();
-    rec.owner = "root";
-    rec.cgroupPath = cgroup.path();
-    rec.annotations = config.annotations;
-    rec.hasLifecycleHooks = !hooks.poststart.empty() || !hooks.poststop.empty();
-    rec.creating = true;
 
     try {
         // From here a SIGKILLed create leaves a record that `delete --force` can clean up.
