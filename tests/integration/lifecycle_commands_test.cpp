@@ -72,7 +72,7 @@ pid_t nspid_innermost(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("lifecycle create start state delete: transitions, state fields, pid file", "[lifecycle]") {
+TEST_CASE("lifecycle create start state delete: transitions / state fields / pid file", "[lifecycle]") {
     TestBundle b;
     std::string share = share_dir(b);
     b.set_args({"sh", "-c", kWaitForStop});
@@ -177,7 +177,7 @@ TEST_CASE("lifecycle stdio: without a terminal the container's stdio is create's
     CHECK(root.run({"delete", id}).status == 0);
 }
 
-TEST_CASE("lifecycle kill: signal names with and without SIG, numbers, default SIGTERM", "[lifecycle]") {
+TEST_CASE("lifecycle kill: signal names with and without SIG / numbers / default SIGTERM", "[lifecycle]") {
     TestBundle b;
     std::string share = share_dir(b);
     // PID 1 gets only the signals it handles: trap them and log.
@@ -270,7 +270,7 @@ TEST_CASE("lifecycle kill: a recycled pid is never signalled", "[lifecycle]") {
     CHECK(describe_leftovers(root, b, id) == "");
 }
 
-TEST_CASE("lifecycle delete: stopped only, --force kills, runc's messages", "[lifecycle]") {
+TEST_CASE("lifecycle delete: stopped only / --force kills / runc's messages", "[lifecycle]") {
     TestRoot root;
     SECTION("unknown ids") {
         auto r = root.run({"delete", "no-such-container"});
@@ -328,7 +328,7 @@ TEST_CASE("lifecycle delete: stopped only, --force kills, runc's messages", "[li
     }
 }
 
-TEST_CASE("lifecycle run: exit codes, deletion, --keep, -d", "[lifecycle]") {
+TEST_CASE("lifecycle run: exit codes / deletion / --keep / -d", "[lifecycle]") {
     TestRoot root;
     SECTION("exit 3 gives 3 and the container is gone") {
         TestBundle b;
@@ -418,7 +418,7 @@ TEST_CASE("lifecycle run: forwards signals to the container", "[lifecycle]") {
     }
 }
 
-TEST_CASE("lifecycle list: table, json and -q", "[lifecycle]") {
+TEST_CASE("lifecycle list: table / json and -q", "[lifecycle]") {
     TestRoot root;
     auto r = root.run({"list", "-q"});
     CHECK(r.status == 0);
@@ -497,7 +497,7 @@ TEST_CASE("lifecycle pid file and bundle: relative paths are taken from the cwd"
     CHECK(describe_leftovers(root, b, id) == "");
 }
 
-TEST_CASE("lifecycle delete: without a pid namespace, processes left in the cgroup are killed", "[lifecycle]") {
+TEST_CASE("lifecycle delete: without a pid namespace / processes left in the cgroup are killed", "[lifecycle]") {
     TestBundle b;
     std::string share = share_dir(b);
     json ns = json::array();

@@ -179,7 +179,7 @@ TEST_CASE("lifecycle concurrency: of 4 creates of one id exactly one wins", "[li
     check_nothing_left(root, *bundles[winner], id);
 }
 
-TEST_CASE("lifecycle lock: commands on one id wait for each other, other ids do not", "[lifecycle]") {
+TEST_CASE("lifecycle lock: commands on one id wait for each other / other ids do not", "[lifecycle]") {
     TestRoot root;
     TestBundle b1, b2;
     b1.set_args({"sleep", "100"});
@@ -213,7 +213,7 @@ TEST_CASE("lifecycle lock: commands on one id wait for each other, other ids do 
     check_nothing_left(root, b2, c);
 }
 
-TEST_CASE("lifecycle failures: create fails, names the step, leaves nothing behind", "[lifecycle]") {
+TEST_CASE("lifecycle failures: create fails / names the step / leaves nothing behind", "[lifecycle]") {
     TestRoot root;
     std::string id = unique_id("fail");
     SECTION("missing rootfs") {
@@ -428,4 +428,29 @@ TEST_CASE("lifecycle failures: a create killed midway is cleaned up by delete --
     INFO(r.err);
     CHECK(r.status == 0);
     check_nothing_left(root, b, id);
+}
+
+TEST_CASE("lifecycle failures: create killed at any point / delete --force leaves nothing", "[lifecycle]") {
+    TestRoot root;
+    // Delays spread over create's own duration: before the state dir, between
+    // the first record and the cgroup, around clone, during rootfs setup, after.
+    for (int delayUs : {0, 500, 1000, 2000, 3000, 5000, 8000, 12000, 20000, 35000, 60000}) {
+        DYNAMIC_SECTION("SIGKILL after " << delayUs << "us") {
+            TestBundle b;
+            b.set_args({"sleep", "100"});
+            b.write();
+            std::string id = unique_id("kill-create");
+            {
+                Background create({BERTH_BINARY, "--root", root.path(), "create", "--bundle", b.dir, id});
+                std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
+                create.signal(SIGKILL);
+                create.wait(10);
+            }
+            auto r = root.run({"delete", "--force", id});
+            INFO("delete --force: " << r.err);
+            CHECK(r.status == 0);
+            CHECK(wait_for([&] { return leftovers(root, b, id).empty(); }, 3000));
+            check_nothing_left(root, b, id);
+        }
+    }
 }

@@ -85,7 +85,7 @@ std::vector<std::string> mount_points(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("lifecycle vs runc: same bundle, same outcome", "[lifecycle][runc]") {
+TEST_CASE("lifecycle vs runc: same bundle / same outcome", "[lifecycle][runc]") {
     if (!have_runc()) {
         WARN("runc not installed: comparison skipped");
         return;

@@ -90,7 +90,7 @@ std::string host_uptime_seconds() {
 
 }  // namespace
 
-TEST_CASE("lifecycle view: pid 1, hostname, domainname, cgroup", "[lifecycle]") {
+TEST_CASE("lifecycle view: pid 1 / hostname / domainname / cgroup", "[lifecycle]") {
     TestRoot root;
     TestBundle b;
     b.config["domainname"] = "example.org";
@@ -105,7 +105,7 @@ TEST_CASE("lifecycle view: pid 1, hostname, domainname, cgroup", "[lifecycle]") 
     CHECK(out.find(b.cgroups_path()) != std::string::npos);
 }
 
-TEST_CASE("lifecycle view: mounts in order, read-only root, no host mounts", "[lifecycle]") {
+TEST_CASE("lifecycle view: mounts in order / read-only root / no host mounts", "[lifecycle]") {
     TestRoot root;
     TestBundle b;
     b.config["mounts"].push_back({{"destination", "/mnt"}, {"type", "tmpfs"}, {"source", "tmpfs"},
@@ -151,7 +151,7 @@ TEST_CASE("lifecycle view: a symlinked mount destination stays inside the rootfs
     CHECK(::lstat(("/tmp/" + marker).c_str(), &st) != 0);  // not on the host's /tmp
 }
 
-TEST_CASE("lifecycle view: user, groups, umask, capabilities, no_new_privs", "[lifecycle]") {
+TEST_CASE("lifecycle view: user / groups / umask / capabilities / no_new_privs", "[lifecycle]") {
     TestRoot root;
     SECTION("a non-root user") {
         TestBundle b;
@@ -205,7 +205,7 @@ TEST_CASE("lifecycle view: user, groups, umask, capabilities, no_new_privs", "[l
     }
 }
 
-TEST_CASE("lifecycle view: rlimits, oom score, personality, sysctl", "[lifecycle]") {
+TEST_CASE("lifecycle view: rlimits / oom score / personality / sysctl", "[lifecycle]") {
     TestRoot root;
     TestBundle b;
     b.config["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 512}},
@@ -253,7 +253,7 @@ TEST_CASE("lifecycle view: masked and read-only paths", "[lifecycle]") {
     CHECK(has_option(options_of(out, "/proc/sys"), "ro"));
 }
 
-TEST_CASE("lifecycle view: env, cwd, args[0] found on PATH", "[lifecycle]") {
+TEST_CASE("lifecycle view: env / cwd / args0 found on PATH", "[lifecycle]") {
     TestRoot root;
     TestBundle b;
     b.config["process"]["env"] = {"PATH=/usr/bin:/bin", "FOO=bar baz", "EMPTY="};
@@ -321,7 +321,7 @@ TEST_CASE("lifecycle view: devices", "[lifecycle]") {
     }
 }
 
-TEST_CASE("lifecycle view: no host fd reaches the container; --preserve-fds, LISTEN_FDS", "[lifecycle]") {
+TEST_CASE("lifecycle view: no host fd reaches the container / --preserve-fds / LISTEN_FDS", "[lifecycle]") {
     TestRoot root;
     // Every fd of ls itself except the directory it is reading.
     const std::string listFds =
