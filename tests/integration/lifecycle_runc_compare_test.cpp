@@ -99,6 +99,7 @@ TEST_CASE("lifecycle vs runc: same bundle / same outcome", "[lifecycle][runc]") 
         "echo uid=$(id -u) gid=$(id -g) groups=$(id -G); hostname; "
         "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status; "
         "echo umask=$(umask); pwd; echo fds=$(ls /proc/self/fd | wc -l); "
+        "ls -la /dev | awk '{print $1, $NF}' | sort; env | sort; ulimit -a; cat /proc/self/oom_score_adj; "
         "echo '--mounts'; cat /proc/self/mounts; exit 3";
 
     Outcome berth = drive(BERTH_BINARY, config, {"sh", "-c", script});
