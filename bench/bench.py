@@ -125,8 +125,10 @@ class Bench:
         self.work = opts.work
         self.kids = Children(self.work)
         state = opts.state or opts.work
-        self.rts = [Runtime(n, p, self.work, state, opts.cgroup_parent)
-                    for n, p in (("berth", opts.berth), ("runc", opts.runc), ("crun", opts.crun))]
+        named = [("berth", opts.berth), ("runc", opts.runc), ("crun", opts.crun)]
+        if opts.berth_b:  # a second berth binary, for A/B comparisons of a change
+            named.append(("berth-b", opts.berth_b))
+        self.rts = [Runtime(n, p, self.work, state, opts.cgroup_parent) for n, p in named]
         self.results = {}  # case label -> {runtime: [values per round]}
         self.units = {}
         self.sleepers = {}  # runtime name -> container id of the long-running container
@@ -325,8 +327,8 @@ class Bench:
                 return "-"
             return f"{fmt(statistics.median(vals), unit)} ({fmt(min(vals), unit)}–{fmt(max(vals), unit)})"
 
-        def ratio(label, other):
-            b, o = self.results[label]["berth"], self.results[label][other]
+        def ratio(label, mine, other):
+            b, o = self.results[label][mine], self.results[label][other]
             # A ratio of two near-zero times (e.g. waiting for an init that
             # had already exited) says nothing.
             if not b or not o or min(statistics.median(b), statistics.median(o)) < 0.5:
@@ -334,11 +336,16 @@ class Bench:
             rs = [x / y for x, y in zip(b, o) if y > 0]
             return f"{statistics.median(rs):.2f}" if rs else "-"
 
+        ab = any(r.name == "berth-b" for r in self.rts)
         rows = [["case", "unit", "berth median (min–max)", "runc", "crun", "berth/crun", "berth/runc"]]
+        if ab:
+            rows[0] += ["berth-b", "berth-b/crun", "berth-b/berth"]
         for label, per in self.results.items():
             u = self.units[label]
             rows.append([label, u, cell(per["berth"], u), cell(per["runc"], u), cell(per["crun"], u),
-                         ratio(label, "crun"), ratio(label, "runc")])
+                         ratio(label, "berth", "crun"), ratio(label, "berth", "runc")])
+            if ab:
+                rows[-1] += [cell(per["berth-b"], u), ratio(label, "berth-b", "crun"), ratio(label, "berth-b", "berth")]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = []
         for i, r in enumerate(rows):
@@ -392,6 +399,7 @@ def say(msg):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--berth", required=True)
+    ap.add_argument("--berth-b", help="a second berth binary, shown in extra columns (A/B of a change)")
     ap.add_argument("--runc", default="/usr/sbin/runc")
     ap.add_argument("--crun", default="/usr/bin/crun")
     ap.add_argument("--time", default="/usr/bin/time", help="GNU time, for peak RSS")

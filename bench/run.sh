@@ -9,6 +9,7 @@
 #   BENCH_MAX_LOAD=2.0     wait (up to BENCH_LOAD_WAIT=300 s) for the 1-minute load to drop below this
 #   BENCH_BUILD_DIR=build-bench   berth is built there (Release) unless BENCH_NO_BUILD=1
 #   BERTH=/path/to/berth   benchmark this binary instead (implies no build)
+#   BERTH_B=/path/to/berth a second berth binary in extra columns (A/B of a change, e.g. build-bench/berth-static)
 #   BENCH_STATE_ON_DISK=1  keep the runtimes' state (--root) on the disk under /run instead of a tmpfs
 set -euo pipefail
 
@@ -127,10 +128,10 @@ echo "bench: $(date -u +%FT%TZ), $(nproc) cpus, load $load_before, rounds $round
 in_ns "$py" "$here/bench.py" --berth "$berth" --runc "$runc" --crun "$crun" --work "$work" \
     --state "$state" --rootfs "$work/rootfs" --cgroup-parent "$cgparent" --seccomp-json "$work/seccomp.json" \
     --rounds "$rounds" --rounds-heavy "$rounds_heavy" --sequential "$sequential" \
-    --parallel "$parallel" --cases "$cases" >"$work/table"
+    --parallel "$parallel" --cases "$cases" ${BERTH_B:+--berth-b "$BERTH_B"} >"$work/table"
 
 echo "berth $("$berth" --version | sed -n 's/^berth version //p' | head -1) ($berth; source tree $(git -C "$repo" describe --always --dirty --abbrev=12 2>/dev/null || echo unknown))," \
-     "$("$runc" --version | head -1), $("$crun" --version | head -1)"
+     "$("$runc" --version | head -1), $("$crun" --version | head -1)${BERTH_B:+, berth-b: $BERTH_B}"
 echo "$(nproc) cpus; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg);" \
      "$rounds rounds (+1 warm-up), seccomp profile: $("$py" "$here/seccomp_profile.py" --count) names," \
      "state on $([[ $state_tmpfs == 1 ]] && echo tmpfs || echo "$(stat -f -c %T "$work")")"
