@@ -3,13 +3,22 @@
 // The parent (`berth exec`) points its children's pid namespace at the
 // container's (setns on a pidfd of the init, so a recycled pid cannot be
 // joined) and clone3()s the new process straight into the container's cgroup.
-// The child joins the container's other namespaces through the same pidfd,
-// sets up the process (rlimits, LSM label, user, capabilities, cwd, seccomp)
+// The child sets its rlimits and oom_score_adj while it still has the host's
+// privileges, joins the container's other namespaces through the same pidfd,
+// sets up the process (console, LSM label, user, capabilities, cwd, seccomp)
 // and execve()s. Protocol: the child waits for Go (sent once it has been put
-// in the v1 cgroups, if any), then reports failure as text over a CLOEXEC
-// pipe; EOF on that pipe means execve succeeded.
+// in the v1 cgroups, if any; its payload is the child's host pid), then
+// reports failure as text over a CLOEXEC pipe; EOF on that pipe means execve
+// succeeded. If `berth exec` dies before Go, the child reads EOF and exits.
+//
+// A paused container is refused unless --ignore-paused: then the process is
+// created frozen, like everything in that cgroup, and exec returns (or, in the
+// foreground, runs) once the container is resumed.
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,9 +26,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -38,12 +49,13 @@
 #include "runtime/kernel/exec_path.hpp"
 #include "runtime/kernel/fd_passing.hpp"
 #include "runtime/kernel/identity.hpp"
-#include "runtime/kernel/proc_status.hpp"
 #include "runtime/kernel/lsm.hpp"
 #include "runtime/kernel/namespaces.hpp"
+#include "runtime/kernel/proc_status.hpp"
 #include "runtime/kernel/process_attrs.hpp"
 #include "runtime/kernel/rlimits.hpp"
 #include "runtime/kernel/seccomp_cache.hpp"
+#include "runtime/kernel/seccomp_notify.hpp"
 #include "spec/parse.hpp"
 
 namespace berth::container {
@@ -63,6 +75,32 @@ std::string read_whole_file(const std::string& path) {
     return ss.str();
 }
 
+// One entry per name; a later entry replaces an earlier one in its place, so
+// `-e PATH=...` overrides the container's PATH (execve would pass both, and
+// which one a program sees would depend on its libc).
+std::vector<std::string> merge_env(const std::vector<std::string>& env) {
+    std::vector<std::string> out;
+    std::map<std::string, size_t> at;
+    for (const auto& e : env) {
+        std::string name = e.substr(0, e.find('='));
+        auto [it, added] = at.emplace(name, out.size());
+        if (added) out.push_back(e);
+        else out[it->second] = e;
+    }
+    return out;
+}
+
+uint32_t parse_id(const std::string& s, const std::string& user) {
+    bool digits = !s.empty() && s.size() <= 10 && s.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoull(s) > UINT32_MAX)
+        throw Error("exec: --user: expected UID[:GID], got \"" + user + "\"");
+    return static_cast<uint32_t>(std::stoull(s));
+}
+
+bool contains(const std::optional<std::vector<std::string>>& set, const std::string& cap) {
+    return set && std::find(set->begin(), set->end(), cap) != set->end();
+}
+
 // runc's exec without --process: the container's process, changed by the flags.
 spec::Process process_from_flags(const ExecOptions& o, const spec::Process& base) {
     spec::Process p = base;
@@ -74,25 +112,43 @@ spec::Process process_from_flags(const ExecOptions& o, const spec::Process& base
     p.env.insert(p.env.end(), o.env.begin(), o.env.end());
     if (o.user) {
         auto colon = o.user->find(':');
-        try {
-            p.user.uid = static_cast<uint32_t>(std::stoul(o.user->substr(0, colon)));
-            if (colon != std::string::npos) p.user.gid = static_cast<uint32_t>(std::stoul(o.user->substr(colon + 1)));
-        } catch (const std::exception&) {
-            throw Error("exec: --user: expected UID[:GID], got \"" + *o.user + "\"");
-        }
+        p.user.uid = parse_id(o.user->substr(0, colon), *o.user);
+        if (colon != std::string::npos) p.user.gid = parse_id(o.user->substr(colon + 1), *o.user);
     }
     p.user.additionalGids.insert(p.user.additionalGids.end(), o.additionalGids.begin(), o.additionalGids.end());
     if (!o.caps.empty()) {
         if (!p.capabilities) p.capabilities.emplace();
-        for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
-                          &p.capabilities->inheritable, &p.capabilities->ambient}) {
-            if (!*set) set->emplace();
-            (*set)->insert((*set)->end(), o.caps.begin(), o.caps.end());
+        spec::Capabilities& c = *p.capabilities;
+        for (const auto& cap : o.caps) {
+            for (auto* set : {&c.bounding, &c.effective, &c.permitted}) {
+                if (!*set) set->emplace();
+                if (!contains(*set, cap)) (*set)->push_back(cap);
+            }
+            // Never the inheritable set (CVE-2022-29162): ambient only where
+            // the container's inheritable set already allows it.
+            if (contains(c.inheritable, cap) && !contains(c.ambient, cap)) {
+                if (!c.ambient) c.ambient.emplace();
+                c.ambient->push_back(cap);
+            }
         }
     }
     if (o.noNewPrivs) p.noNewPrivileges = true;
     if (!o.apparmor.empty()) p.apparmorProfile = o.apparmor;
     if (!o.processLabel.empty()) p.selinuxLabel = o.processLabel;
+    return p;
+}
+
+// --process: the file's process. What it leaves out is the container's (as
+// runc does): an exec'd process must not run unconfined, or without the
+// container's limits, because a field was omitted.
+spec::Process process_from_file(const ExecOptions& o, const spec::Process& base) {
+    spec::Process p = spec::parse_process(read_whole_file(o.processFile), o.processFile);
+    if (p.apparmorProfile.empty()) p.apparmorProfile = base.apparmorProfile;
+    if (p.selinuxLabel.empty()) p.selinuxLabel = base.selinuxLabel;
+    if (!p.capabilities) p.capabilities = base.capabilities;
+    if (p.rlimits.empty()) p.rlimits = base.rlimits;
+    if (!p.ioPriority) p.ioPriority = base.ioPriority;
+    if (!p.scheduler) p.scheduler = base.scheduler;
     return p;
 }
 
@@ -115,6 +171,7 @@ int namespaces_to_join(pid_t pid) {
 struct ExecPlan {
     const spec::Process* process = nullptr;
     const spec::Config* config = nullptr;
+    const ContainerRecord* record = nullptr;
     int initPidfd = -1;
     int joinFlags = 0;
     int consoleSocket = -1;
@@ -123,22 +180,73 @@ struct ExecPlan {
     std::optional<kernel::SeccompProgram> seccomp;
 };
 
+// Only stdio and the --preserve-fds fds reach the process.
+void close_other_fds(int preserveFds) {
+    int first = 3 + preserveFds;
+    if (::syscall(SYS_close_range, first, UINT_MAX, CLOSE_RANGE_CLOEXEC) == 0) return;
+    long max = ::sysconf(_SC_OPEN_MAX);
+    for (int fd = first; fd < (max > 0 ? max : 1024); ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+// execve keeps ignored signals ignored: the process starts with every
+// disposition at its default and nothing blocked, whatever berth's caller set.
+void reset_signals() {
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// Joined a user namespace: our host ids map to nothing there (files we make,
+// the pty, would be refused); become its root first, as the init does.
+void become_userns_root() {
+    if (::setresgid(0, 0, 0) < 0) throw_errno("setresgid to root of the user namespace");
+    if (::setgroups(0, nullptr) < 0 && errno != EPERM) throw_errno("setgroups in the user namespace");
+    if (::setresuid(0, 0, 0) < 0) throw_errno("setresuid to root of the user namespace");
+}
+
+// SCMP_ACT_NOTIFY: the exec'd process's own listener goes to the agent too.
+void send_listener(const ExecPlan& plan, int agent, int listener, pid_t hostPid) {
+    const spec::Seccomp& sc = *plan.config->linux->seccomp;
+    kernel::ContainerProcessState st;
+    st.id = plan.record->id;
+    st.status = "running";
+    st.pid = hostPid;
+    st.bundle = plan.record->bundle;
+    st.annotations = plan.record->annotations;
+    st.metadata = sc.listenerMetadata;
+    kernel::send_seccomp_state(agent, listener, kernel::container_process_state_json(st), sc.listenerPath);
+}
+
 [[noreturn]] void exec_child(const ExecPlan& plan, SyncChannel& ch) noexcept {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // CVE-2019-5736: /proc/<us>/exe stays out of reach
     try {
-        ch.expect(SyncMsg::Go);
+        std::string payload;
+        if (ch.receive(&payload) != SyncMsg::Go) throw Error("exec: unexpected message from the runtime");
         ch.close();
-        if (plan.joinFlags && ::setns(plan.initPidfd, plan.joinFlags) < 0) throw_errno("join container namespaces");
+        pid_t hostPid = static_cast<pid_t>(std::atoi(payload.c_str()));
         const spec::Process& p = *plan.process;
-        if (plan.consoleSocket >= 0) kernel::setup_console(plan.consoleSocket, p.consoleSize, /*bindDevConsole=*/false);
+        // Still with the host's privileges: raising a hard limit or lowering
+        // oom_score_adj is refused inside a user namespace.
         kernel::apply_rlimits(p.rlimits);
         if (p.oomScoreAdj) kernel::apply_oom_score_adj(*p.oomScoreAdj);
+        // listenerPath is a host path: connect before entering the container's mounts.
+        UniqueFd agent;
+        if (plan.seccomp && plan.seccomp->needsListener)
+            agent = kernel::connect_seccomp_listener(plan.config->linux->seccomp->listenerPath);
+        if (plan.joinFlags && ::setns(plan.initPidfd, plan.joinFlags) < 0) throw_errno("join container namespaces");
+        if (plan.joinFlags & CLONE_NEWUSER) become_userns_root();
+        if (plan.consoleSocket >= 0) kernel::setup_console(plan.consoleSocket, p.consoleSize, /*bindDevConsole=*/false);
         if (p.ioPriority) kernel::apply_io_priority(*p.ioPriority);
         if (p.scheduler) kernel::apply_scheduler(*p.scheduler);
         if (!p.apparmorProfile.empty()) kernel::apply_apparmor_profile(p.apparmorProfile);
         if (!p.selinuxLabel.empty()) kernel::apply_selinux_exec_label(p.selinuxLabel);
+        // As in init: without no_new_privs the filter needs CAP_SYS_ADMIN, so
+        // it goes in before the user switch.
+        UniqueFd listener;
         bool seccompEarly = plan.seccomp && !p.noNewPrivileges;
-        if (seccompEarly) kernel::load_seccomp(*plan.seccomp);
+        if (seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
         kernel::apply_user_and_capabilities(p);
         if (::chdir(p.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + p.cwd + "\")");
         char cwd[PATH_MAX];
@@ -146,17 +254,19 @@ struct ExecPlan {
             throw Error("cwd \"" + p.cwd + "\" is outside the container's root filesystem");
         std::string path = kernel::resolve_executable(p.env, p.args.at(0));
         if (p.noNewPrivileges) kernel::set_no_new_privileges();
-        if (plan.seccomp && !seccompEarly) kernel::load_seccomp(*plan.seccomp);
-        // Only stdio and --preserve-fds reach the process.
-        ::syscall(SYS_close_range, 3 + plan.preserveFds, UINT_MAX, 4 /* CLOSE_RANGE_CLOEXEC */);
+        if (plan.seccomp && !seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
+        if (listener) {
+            send_listener(plan, agent.get(), listener.get(), hostPid);
+            listener.reset();
+            agent.reset();
+        }
+        close_other_fds(plan.preserveFds);
         std::vector<char*> argv, envp;
         for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
         envp.push_back(nullptr);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        reset_signals();
         ::execve(path.c_str(), argv.data(), envp.data());
         throw_errno("exec " + path);
     } catch (const std::exception& e) {
@@ -165,6 +275,19 @@ struct ExecPlan {
     }
     ::_exit(127);
 }
+
+// Our children's pid namespace is the container's while this object lives.
+class ChildrenInPidNamespaceOf {
+public:
+    explicit ChildrenInPidNamespaceOf(int pidfd) : own_(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) {
+        if (!own_) throw_errno("open /proc/self/ns/pid");
+        if (::setns(pidfd, CLONE_NEWPID) < 0) throw_errno("join container pid namespace");
+    }
+    ~ChildrenInPidNamespaceOf() { ::setns(own_.get(), CLONE_NEWPID); }
+
+private:
+    UniqueFd own_;
+};
 
 }  // namespace
 
@@ -178,10 +301,10 @@ int exec(const GlobalOptions& g, const ExecOptions& o) {
         throw Error("cannot exec in a paused container (use --ignore-paused to override)");
     spec::Config config = saved_config(dir);
 
-    spec::Process process = !o.processFile.empty()
-                                ? spec::parse_process(read_whole_file(o.processFile), o.processFile)
-                                : process_from_flags(o, *config.process);
+    spec::Process process = !o.processFile.empty() ? process_from_file(o, *config.process)
+                                                   : process_from_flags(o, *config.process);
     if (process.args.empty()) throw Error("exec: process.args must not be empty");
+    process.env = merge_env(process.env);
     if (process.terminal && o.consoleSocket.empty() && o.detach)
         throw Error("cannot allocate tty if berth will detach without setting console socket");
     if (!process.terminal && !o.consoleSocket.empty())
@@ -194,6 +317,7 @@ int exec(const GlobalOptions& g, const ExecOptions& o) {
     ExecPlan plan;
     plan.process = &process;
     plan.config = &config;
+    plan.record = &rec;
     plan.initPidfd = initPidfd.get();
     plan.joinFlags = namespaces_to_join(rec.pid);
     plan.preserveFds = o.preserveFds;
@@ -226,33 +350,28 @@ int exec(const GlobalOptions& g, const ExecOptions& o) {
 
     kernel::ClonedProcess child;
     {
-        UniqueFd ownPidNs(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
-        if (::setns(initPidfd.get(), CLONE_NEWPID) < 0) throw_errno("join container pid namespace");
+        ChildrenInPidNamespaceOf pidns(initPidfd.get());
         try {
-            try {
-                child = kernel::clone_process(0, cgroupFd);
-            } catch (const Error& e) {
-                if (cgroupFd < 0 || (e.code() != EINVAL && e.code() != E2BIG && e.code() != EOPNOTSUPP)) throw;
-                cgroupFd = -1;
-                child = kernel::clone_process(0, -1);
-            }
-        } catch (...) {
-            ::setns(ownPidNs.get(), CLONE_NEWPID);
-            throw;
+            child = kernel::clone_process(0, cgroupFd);
+        } catch (const Error& e) {
+            // Kernels without CLONE_INTO_CGROUP: join after clone.
+            if (cgroupFd < 0 || (e.code() != EINVAL && e.code() != E2BIG && e.code() != EOPNOTSUPP)) throw;
+            cgroupFd = -1;
+            child = kernel::clone_process(0, -1);
         }
         if (child.pid == 0) {
             parentEnd.close();
             errRead.reset();
+            consoleOurs.reset();
             exec_child(plan, childEnd);
         }
-        ::setns(ownPidNs.get(), CLONE_NEWPID);
     }
     childEnd.close();
     errWrite.reset();
     console.reset();
     try {
         if (cgroup) cgroup->add_process(child.pid);
-        parentEnd.send(SyncMsg::Go);
+        parentEnd.send(SyncMsg::Go, std::to_string(child.pid));
     } catch (...) {
         ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
         ::waitpid(child.pid, nullptr, 0);
