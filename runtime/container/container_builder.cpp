@@ -199,7 +199,8 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     int listenFds = listen_fds_from_env();
     plan.preserveFds = listenFds + o.preserveFds;
     if (listenFds > 0) plan.extraEnv = {"LISTEN_FDS=" + std::to_string(listenFds), "LISTEN_PID=1"};
-    plan.rlimitsByParent = nsPlan.newUser && !config.process->rlimits.empty();
+    // In a user namespace the child cannot raise hard limits: the parent sets them.
+    plan.rlimitsByParent = (nsPlan.newUser || nsPlan.joinsUser()) && !config.process->rlimits.empty();
     const spec::Hooks noHooks;
     const spec::Hooks& hooks = config.hooks ? *config.hooks : noHooks;
     plan.runtimeHooks = !hooks.prestart.empty() || !hooks.createRuntime.empty();
@@ -245,9 +246,14 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     bool intoCgroup = cgroup.clone_into_fd() >= 0;
     {
         PidNamespaceForChildren pidJoin(nsPlan.join_of(spec::NamespaceType::Pid));
+        const kernel::NamespaceJoin* userJoin = nsPlan.join_of(spec::NamespaceType::User);
+        if (userJoin) intoCgroup = false;  // the parent places it: the helper has no rights there
         plan.waitForGo = nsPlan.newUser || plan.rlimitsByParent || cgroup.needs_join_after_clone(intoCgroup);
         try {
-            child = kernel::clone_process(nsPlan.cloneFlags, intoCgroup ? cgroup.clone_into_fd() : -1);
+            if (userJoin)
+                child = kernel::clone_process_in_user_namespace(userJoin->path, nsPlan.cloneFlags);
+            else
+                child = kernel::clone_process(nsPlan.cloneFlags, intoCgroup ? cgroup.clone_into_fd() : -1);
         } catch (const Error& e) {
             // Kernels without CLONE_INTO_CGROUP (or a cgroup that refuses it): join after clone.
             if (!intoCgroup || (e.code() != EINVAL && e.code() != E2BIG && e.code() != EOPNOTSUPP)) throw;

@@ -4,6 +4,7 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -149,9 +150,12 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
     const spec::Linux empty;
     const spec::Linux& lx = c.linux ? *c.linux : empty;
 
+    // pid: entered by the parent before clone; user: we were born in it.
     for (const auto& join : plan.namespaces.joins)
-        if (join.type != NamespaceType::Pid) kernel::join_namespace(join);
+        if (join.type != NamespaceType::Pid && join.type != NamespaceType::User) kernel::join_namespace(join);
     if (plan.namespaces.newUser || plan.namespaces.join_of(NamespaceType::User)) become_userns_root();
+    if (plan.namespaces.unshareFlags && ::unshare(static_cast<int>(plan.namespaces.unshareFlags)) < 0)
+        throw_errno("create cgroup/ipc namespaces");
     if (plan.namespaces.newTime) kernel::enter_new_time_namespace(lx.timeOffsets.value_or(spec::TimeOffsets{}));
 
     set_hostname(c, plan.namespaces);
@@ -159,7 +163,8 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
     if (plan.seccomp && plan.seccomp->needsListener)
         seccompAgent = kernel::connect_seccomp_listener(lx.seccomp->listenerPath);
 
-    kernel::RootfsContext rootfs{c, plan.rootfs, plan.bundle, plan.namespaces.newUser, plan.noPivot,
+    kernel::RootfsContext rootfs{c, plan.rootfs, plan.bundle, plan.namespaces.newUser || plan.namespaces.joinsUser(),
+                                 plan.noPivot,
                                  c.process && c.process->terminal};
     kernel::prepare_rootfs(rootfs);
 

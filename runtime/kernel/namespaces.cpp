@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -63,6 +64,11 @@ NamespacePlan plan_namespaces(const spec::Config& config) {
         }
         if (ns.type == NamespaceType::Mount) plan.newMount = true;
     }
+    uint64_t later = CLONE_NEWCGROUP;
+    if (plan.newUser) later |= CLONE_NEWIPC;
+    if (plan.joinsUser()) later = ~static_cast<uint64_t>(CLONE_NEWPID);
+    plan.unshareFlags = plan.cloneFlags & later;
+    plan.cloneFlags &= ~later;
     return plan;
 }
 
@@ -81,6 +87,59 @@ ClonedProcess clone_process(uint64_t flags, int cgroupFd) {
     ClonedProcess p;
     p.pid = static_cast<pid_t>(ret);
     if (ret > 0) p.pidfd.reset(pidfd);
+    return p;
+}
+
+ClonedProcess clone_process_in_user_namespace(const std::string& userns, uint64_t flags) {
+    // The helper reports the init's pid (or -errno of the step that failed).
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) throw_errno("create pipe");
+    UniqueFd readEnd(fds[0]), writeEnd(fds[1]);
+    UniqueFd nsFd(::open(userns.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!nsFd) throw_errno("join user namespace " + userns);
+
+    ClonedProcess helper = clone_process(0, -1);
+    if (helper.pid == 0) {
+        readEnd.reset();
+        int report = 0;
+        if (::setns(nsFd.get(), CLONE_NEWUSER) < 0) {
+            report = -errno;
+        } else {
+            nsFd.reset();
+            clone_args args{};
+            args.flags = flags | CLONE_PARENT;
+            // Must be 0 with CLONE_PARENT: the kernel takes the helper's own (SIGCHLD).
+            args.exit_signal = 0;
+            long ret = ::syscall(SYS_clone3, &args, sizeof args);
+            if (ret == 0) {  // the init: goes on as clone_process's child would
+                writeEnd.reset();
+                return ClonedProcess{};
+            }
+            report = ret > 0 ? static_cast<int>(ret) : -errno;
+        }
+        (void)!::write(writeEnd.get(), &report, sizeof report);
+        ::_exit(0);
+    }
+    writeEnd.reset();
+    int report = 0;
+    ssize_t n;
+    do {
+        n = ::read(readEnd.get(), &report, sizeof report);
+    } while (n < 0 && errno == EINTR);
+    while (::waitpid(helper.pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (n != static_cast<ssize_t>(sizeof report)) throw Error("clone3 in user namespace " + userns + ": helper died", EIO);
+    if (report < 0) throw_errno("clone3 in user namespace " + userns, -report);
+    ClonedProcess p;
+    p.pid = report;
+    // Our child (CLONE_PARENT): its pid cannot be reused before we reap it.
+    p.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, p.pid, 0)));
+    if (!p.pidfd) {
+        int err = errno;
+        ::kill(p.pid, SIGKILL);
+        ::waitpid(p.pid, nullptr, 0);
+        throw_errno("pidfd_open of the container init", err);
+    }
     return p;
 }
 

@@ -23,6 +23,14 @@ struct NamespaceJoin {
 // What linux.namespaces asks for, split into clone flags and joins.
 struct NamespacePlan {
     uint64_t cloneFlags = 0;          // CLONE_NEW* created by clone3 (time is created by the child: offsets first)
+    // CLONE_NEW* the child creates itself with unshare(), once it sits in all its
+    // cgroups and (with a new user namespace) is that namespace's root: the
+    // cgroup namespace (its root must be the container's cgroups, which v1
+    // hierarchies join only after clone); in a new user namespace, ipc (its
+    // /dev/mqueue belongs to whoever creates it); in a joined user namespace,
+    // all but pid (they must belong to that user namespace).
+    uint64_t unshareFlags = 0;
+    bool joinsUser() const { return join_of(spec::NamespaceType::User) != nullptr; }
     bool newUser = false;
     bool newTime = false;             // unshare + offsets + setns in the child
     bool newMount = false;
@@ -30,7 +38,8 @@ struct NamespacePlan {
     bool hasMountNamespace() const { return newMount || joinsMount; }
     // linux.namespaces has an entry of this type (new or joined by path).
     bool has(spec::NamespaceType t) const {
-        return (cloneFlags & static_cast<uint64_t>(clone_flag(t))) != 0 || (t == spec::NamespaceType::Time && newTime) ||
+        const uint64_t flag = static_cast<uint64_t>(clone_flag(t));
+        return ((cloneFlags | unshareFlags) & flag) != 0 || (t == spec::NamespaceType::Time && newTime) ||
                join_of(t) != nullptr;
     }
     std::vector<NamespaceJoin> joins;  // in the order they must be entered: user first
@@ -48,6 +57,15 @@ struct ClonedProcess {
 // (cgroupFd >= 0) CLONE_INTO_CGROUP so the child never runs outside its cgroup.
 // Throws berth::Error with the errno; a caller may retry without cgroupFd.
 ClonedProcess clone_process(uint64_t flags, int cgroupFd);
+
+// clone_process() for a container that joins an existing user namespace: the
+// new namespaces must belong to that user namespace, so they cannot be made by
+// us (the runtime's user namespace). A short-lived helper joins userns and
+// clones the init with CLONE_PARENT, so the init is still our child (waitpid,
+// pidfd_open without a reuse race). Returns as clone_process does: in the init
+// with pid 0, in the caller with the init's pid and a pidfd; the helper never
+// returns. The init starts in userns (it must not join it again).
+ClonedProcess clone_process_in_user_namespace(const std::string& userns, uint64_t flags);
 
 // Opens a namespace file and setns() into it, checking it is of that type.
 void join_namespace(const NamespaceJoin&);
