@@ -486,6 +486,64 @@ TEST_CASE("lifecycle view: user namespace with uid/gid mappings", "[lifecycle]")
     CHECK(describe_leftovers(root, b, id) == "");
 }
 
+TEST_CASE("lifecycle view: user namespace objects belong to its root", "[lifecycle]") {
+    TestRoot root;
+    TestBundle b;
+    b.config["linux"]["namespaces"].push_back({{"type", "user"}});
+    b.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    b.config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    // The ipc namespace's /dev/mqueue, made by whoever creates the namespace;
+    // /dev (tmpfs) and a file init creates.
+    auto out = sh(root, b, "stat -c '%n %u %g' /dev/mqueue /dev /dev/pts; id -u; id -g");
+    CHECK(out == "/dev/mqueue 0 0\n/dev 0 0\n/dev/pts 0 0\n0\n0\n");
+}
+
+TEST_CASE("lifecycle view: a cgroup namespace is rooted at the container's cgroups", "[lifecycle]") {
+    TestRoot root;
+    TestBundle b;
+    b.config["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+    auto out = sh(root, b, "cat /proc/self/cgroup");
+    auto l = lines_of(out);
+    REQUIRE_FALSE(l.empty());
+    for (const auto& line : l) {
+        INFO(line);
+        CHECK(line.substr(line.rfind(':')) == ":/");  // every hierarchy, v1 ones included
+    }
+}
+
+TEST_CASE("lifecycle view: a user namespace joined by path", "[lifecycle]") {
+    TestBundle owner, joiner;
+    TestRoot root;
+    owner.config["linux"]["namespaces"].push_back({{"type", "user"}});
+    owner.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    owner.config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    owner.set_args({"sleep", "100"});
+    owner.write();
+    std::string oid = unique_id("userns-owner");
+    auto r = root.run({"run", "-d", "--bundle", owner.dir, oid});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    pid_t opid = state_json(root, oid)["pid"].get<pid_t>();
+    const std::string userns = "/proc/" + std::to_string(opid) + "/ns/user";
+
+    // New pid, mount, ipc, uts, network namespaces, all owned by the joined user namespace.
+    joiner.config["linux"]["namespaces"].push_back({{"type", "user"}, {"path", userns}});
+    // berth run stays the init's parent (exit status) although a helper cloned it.
+    auto rr = run_in(root, joiner, {"sh", "-c", "cat /proc/self/uid_map; id -u; hostname; echo pid=$$; "
+                                                "stat -c '%u' /dev/mqueue; exit 7"});
+    INFO(rr.err);
+    CHECK(rr.status == 7);
+    auto l = lines_of(rr.out);
+    REQUIRE(l.size() == 5);
+    CHECK(std::regex_match(l[0], std::regex(R"(\s*0\s+100000\s+65536\s*)")));
+    CHECK(l[1] == "0");
+    CHECK(l[2] == "berth-test");
+    CHECK(l[3] == "pid=1");
+    CHECK(l[4] == "0");
+    CHECK(root.run({"delete", "-f", oid}).status == 0);
+    CHECK(describe_leftovers(root, owner, oid) == "");
+}
+
 TEST_CASE("lifecycle view: a network namespace joined by path", "[lifecycle]") {
     TestRoot root;
     NetnsGuard ns("berth-life-" + std::to_string(::getpid()));
