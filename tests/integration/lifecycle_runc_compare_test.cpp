@@ -26,6 +26,8 @@ struct Outcome {
     std::set<std::string> createdKeys, stoppedKeys;
     std::string createdStatus, runningStatus, stoppedStatus;
     int stoppedPid = -1;
+    std::string listHeader;
+    std::set<std::string> listKeys;
 };
 
 // The same steps with one runtime: `run` for the exit code and output, then
@@ -58,6 +60,10 @@ Outcome drive(const std::string& runtime, const json& config, const std::vector<
     };
     json st = json::parse(root.run({"state", id}).out);
     o.createdKeys = keys(st);
+    auto list = lines_of(root.run({"list"}).out);
+    o.listHeader = list.empty() ? "" : list[0];
+    json listed = json::parse(root.run({"list", "-f", "json"}).out);
+    if (listed.is_array() && !listed.empty()) o.listKeys = keys(listed[0]);
     o.createdStatus = st["status"];
     REQUIRE(root.run({"start", id}).status == 0);
     o.runningStatus = json::parse(root.run({"state", id}).out)["status"];
@@ -137,6 +143,8 @@ TEST_CASE("lifecycle vs runc: same bundle / same outcome", "[lifecycle][runc]") 
     CHECK(berth.runningStatus == runc.runningStatus);
     CHECK(berth.stoppedStatus == runc.stoppedStatus);
     CHECK(berth.stoppedPid == runc.stoppedPid);
+    CHECK(berth.listHeader == runc.listHeader);
+    CHECK(berth.listKeys == runc.listKeys);
 }
 
 TEST_CASE("lifecycle vs runc: exit codes and error cases", "[lifecycle][runc]") {
