@@ -699,3 +699,29 @@ TEST_CASE("lifecycle view: run with a terminal drives the caller's terminal", "[
     CHECK((t.c_lflag & ECHO) != 0);
     CHECK(describe_leftovers(root, b, id) == "");
 }
+
+TEST_CASE("lifecycle view: no container mount reaches the host while it runs", "[lifecycle]") {
+    TestRoot root;
+    for (std::string mode : {"shared", "slave", "private", "no-pivot"}) {
+        DYNAMIC_SECTION("rootfsPropagation / flag " << mode) {
+            TestBundle b;
+            if (mode != "no-pivot") b.config["linux"]["rootfsPropagation"] = mode;
+            b.config["mounts"].push_back({{"destination", "/mnt"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+            b.set_args({"sleep", "100"});
+            b.write();
+            std::string id = unique_id("prop");
+            std::vector<std::string> args{"run", "-d", "--bundle", b.dir, id};
+            if (mode == "no-pivot") args.insert(args.begin() + 1, "--no-pivot");
+            auto r = root.run(args);
+            INFO(r.err);
+            REQUIRE(r.status == 0);
+            CHECK(status_of(root, id) == "running");
+            auto seen = mounts_mentioning(b.rootfs());
+            std::string text;
+            for (const auto& m : seen) text += m + "\n";
+            CHECK(text == "");
+            CHECK(root.run({"delete", "-f", id}).status == 0);
+            CHECK(describe_leftovers(root, b, id) == "");
+        }
+    }
+}
