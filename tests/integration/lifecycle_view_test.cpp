@@ -725,3 +725,40 @@ TEST_CASE("lifecycle view: no container mount reaches the host while it runs", "
         }
     }
 }
+
+TEST_CASE("lifecycle view: run with --console-socket", "[lifecycle]") {
+    TestRoot root;
+    for (bool detach : {true, false}) {
+        DYNAMIC_SECTION((detach ? "run -d" : "run in the foreground")) {
+            TestBundle b;
+            b.config["process"]["terminal"] = true;
+            b.set_args({"sh", "-c", "tty; read x; echo got-$x; exit 9"});
+            b.write();
+            ConsoleReceiver rx(b.dir + "/console.sock");
+            std::string id = unique_id("runtty");
+            std::vector<std::string> argv{BERTH_BINARY, "--root", root.path(), "run", "--console-socket", rx.path(),
+                                          "--bundle", b.dir, id};
+            if (detach) argv.insert(argv.begin() + 4, "-d");
+            Background run(argv);
+            auto master = rx.accept_master(10s);
+            auto seen = read_until(master.get(), "/dev/pts/0", 10s);
+            if (detach) {
+                auto r = run.wait(20);
+                INFO(r.err);
+                CHECK(r.status == 0);
+                CHECK(status_of(root, id) == "running");
+            }
+            write_all(master.get(), "ping\n");
+            read_until(master.get(), "got-ping", 10s);
+            if (detach) {
+                CHECK(wait_status(root, id, "stopped"));
+                CHECK(root.run({"delete", id}).status == 0);
+            } else {
+                auto r = run.wait(20);
+                INFO(r.err);
+                CHECK(r.status == 9);
+            }
+            CHECK(describe_leftovers(root, b, id) == "");
+        }
+    }
+}
