@@ -139,6 +139,14 @@ ct_error() {
     expect_match "names the namespace path" '/no/such/netns' "$out"
 }
 
+ct_cgroups() {
+    ct_sleeper ct-cg || { ct_rm ct-cg; return 1; }
+    local pid; pid=$(ctr_ task ls | awk '$1 == "ct-cg" {print $2}')
+    cgroup_placement_ok "$pid" "$CG/ctr"; local rc=$?
+    ct_rm ct-cg
+    return $rc
+}
+
 CTD_CHECKS=(
     "containerd: ctr run echo hi prints hi|ct_echo"
     "containerd: ctr run exit 3 returns 3|ct_exit_code"
@@ -154,4 +162,5 @@ CTD_CHECKS=(
     "containerd: default and custom seccomp profiles|ct_seccomp"
     "containerd: --privileged|ct_privileged"
     "containerd: a failing create shows the runtime's error|ct_error"
+    "containerd: task cgroups below the absolute parent, none in process_api|ct_cgroups"
 )

@@ -139,6 +139,15 @@ in_tty() {
     return "${PIPESTATUS[0]}"
 }
 
+# cgroup_placement_ok PID CGPARENT: every cgroup of PID is below CGPARENT (the
+# suite's absolute parent), none under the caller's process_api group.
+cgroup_placement_ok() {
+    local cg; cg=$(cat "/proc/$1/cgroup") || { echo "no process $1"; return 1; }
+    echo "$cg"
+    if grep -q process_api <<<"$cg"; then echo "FAIL a cgroup under process_api"; return 1; fi
+    expect_match "memory cgroup below $2" ":memory:$2/" "$cg" && expect_match "pids cgroup below $2" ":pids:$2/" "$cg"
+}
+
 # The host's bounding set lacks capabilities (this VM's does): runc refuses
 # --privileged there, berth warns and runs.
 host_bounding_full() {

@@ -46,7 +46,7 @@ esac
 # Debian 12 packages of the engines; each is also listed in scripts/packages.txt.
 ENGINE_PACKAGES=(containerd docker.io docker-compose podman conmon tini iptables
                  containernetworking-plugins golang-github-containernetworking-plugin-dnsname
-                 busybox-static util-linux python3)
+                 busybox-static util-linux)
 install_missing() {
     local missing=() p added_policy=
     for p in "${ENGINE_PACKAGES[@]}"; do
@@ -62,7 +62,8 @@ install_missing() {
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && added_policy=1
     fi
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+    { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"; } \
         >/tmp/berth-engines-apt.log 2>&1 || echo "# apt-get install failed: see /tmp/berth-engines-apt.log"
     [[ -n $added_policy ]] && rm -f /usr/sbin/policy-rc.d
     return 0
