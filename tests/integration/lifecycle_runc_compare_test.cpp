@@ -61,7 +61,11 @@ Outcome drive(const std::string& runtime, const json& config, const std::vector<
     json st = json::parse(root.run({"state", id}).out);
     o.createdKeys = keys(st);
     auto list = lines_of(root.run({"list"}).out);
-    o.listHeader = list.empty() ? "" : list[0];
+    // Column names only: the widths follow the values (CREATED's length varies).
+    if (!list.empty()) {
+        std::istringstream words(list[0]);
+        for (std::string w; words >> w;) o.listHeader += w + " ";
+    }
     json listed = json::parse(root.run({"list", "-f", "json"}).out);
     if (listed.is_array() && !listed.empty()) o.listKeys = keys(listed[0]);
     o.createdStatus = st["status"];
