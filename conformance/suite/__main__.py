@@ -42,11 +42,43 @@ def make_template(base, repo, checker):
     # Fixtures some checks use.
     with open(os.path.join(template, "etc/conf-secret"), "w") as f:
         f.write("secret\n")
-    for d in ("conf-ro", "conf-dev", "conf-order", "conf-nest", "mnt/late", "var/conf-cwd"):
+    for d in ("conf-ro", "conf-dev", "conf-order", "conf-nest", "mnt/late", "mnt/idmapped", "var/conf-cwd"):
         os.makedirs(os.path.join(template, d), exist_ok=True)
     with open(os.path.join(template, "conf-dev/clash"), "w") as f:
         f.write("a regular file\n")
     return template
+
+
+def probe_version(ctx):
+    """Checks that the runtime takes configs of the spec version under test;
+    if it does not but takes an older one, the run goes on with that label."""
+    def creates(version):
+        ctx.oci_version = version
+        b = ctx.bundle("version-" + version)
+        b.write()
+        c = harness.Container(ctx, b)
+        r = c.create()
+        if r.ok:
+            c.delete(force=True)
+        return r
+
+    try:
+        r = creates(harness.SPEC_VERSION)
+        if r.ok:
+            ctx.check("suite.ociVersion", f"the runtime accepts ociVersion {harness.SPEC_VERSION} configs",
+                      spec_refs.render("ociVersion.compat"), True)
+            return
+        for older in harness.OLDER_VERSIONS:
+            if creates(older).ok:
+                ctx.check("suite.ociVersion", f"the runtime accepts ociVersion {harness.SPEC_VERSION} configs",
+                          spec_refs.render("ociVersion.compat"), False,
+                          f"{r.why()}; the run goes on with ociVersion {older} in every bundle")
+                return
+        ctx.oci_version = harness.SPEC_VERSION
+        ctx.check("suite.ociVersion", f"the runtime accepts ociVersion {harness.SPEC_VERSION} configs",
+                  spec_refs.render("ociVersion.compat"), False, r.why() + " (and no older version works either)")
+    finally:
+        ctx.cleanup()
 
 
 def run_runtime(name, binary, args, host, base, template, host_checker, spec_missing):
@@ -65,6 +97,7 @@ def run_runtime(name, binary, args, host, base, template, host_checker, spec_mis
     else:
         ctx.check("suite.citations", "every cited sentence occurs in the runtime-spec text",
                   "conformance/suite/spec_refs.py", not spec_missing, f"not found: {spec_missing}")
+    probe_version(ctx)
     only = [x for x in args.only.split(",") if x]
     timings = []
     started = time.monotonic()

@@ -282,7 +282,7 @@ class Bundle:
         subprocess.run(["cp", "-a", ctx.template, self.rootfs], check=True)
         self.cgroups_path = f"{CGROUP_PARENT}/{ctx.rt.name}-{os.getpid()}-{self.n}"
         ctx.track_cgroup(self.cgroups_path)
-        self.config = base_config(self.cgroups_path)
+        self.config = base_config(self.cgroups_path, ctx.oci_version)
         ctx.bundles.append(self.dir)
 
     @property
@@ -304,9 +304,16 @@ class Bundle:
             json.dump(self.config, f, indent=1)
 
 
-def base_config(cgroups_path):
+SPEC_VERSION = "1.3.0"
+# Tried in this order when a runtime refuses SPEC_VERSION configs (crun 1.8
+# accepts 1.0 and 1.1 only): the runtime then gets the same bundles labelled
+# with the newest version it accepts.
+OLDER_VERSIONS = ("1.2.1", "1.2.0", "1.1.0", "1.0.2")
+
+
+def base_config(cgroups_path, oci_version=SPEC_VERSION):
     return {
-        "ociVersion": "1.3.0",
+        "ociVersion": oci_version,
         "process": {
             "terminal": False,
             "user": {"uid": 0, "gid": 0},
@@ -363,6 +370,7 @@ class Context:
         self.cgroups = []
         self.bundles = []
         self.host_mounts = []
+        self.oci_version = SPEC_VERSION
         self._n = 0
         self._id_n = 0
         _tmp_dir = work

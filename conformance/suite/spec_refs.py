@@ -10,6 +10,7 @@ import os
 import re
 
 REFS = {
+    "ociVersion.compat": ("config.md#specification-version", "For example, if a configuration is compliant with version 1.1 of this specification, it is compatible with all runtimes that support any 1.1 or later release of this specification, but is not compatible with a runtime that supports 1.0 and not 1.1."),
     # --- runtime.md ---------------------------------------------------------
     "state.created": ("runtime.md#state", "created: the runtime has finished the create operation (after step 2 in the lifecycle), and the container process has neither exited nor executed the user-specified program"),
     "state.running": ("runtime.md#state", "running: the container process has executed the user-specified program but has not exited (after step 8 in the lifecycle)"),
@@ -60,6 +61,7 @@ REFS = {
     "mounts.relative": ("config.md#mounts", "For compatibility with old tools and configurations, it MAY be a relative path, in which case it MUST be interpreted as relative to \"/\"."),
     "mounts.options": ("config.md#mounts", "Runtimes MUST/SHOULD/MAY implement the following option strings for Linux:"),
     "mounts.idmap": ("config.md#mounts", "If there are no uidMappings and gidMappings specified and the container isn't using user namespaces, an error MUST be returned."),
+    "mounts.idmap-userns": ("config.md#mounts", "If they are not specified, the runtime MAY use the container's user namespace mapping, otherwise an error MUST be returned."),
     "mounts.idmap-apply": ("config.md#mounts", "If uidMappings or gidMappings are specified for the mount, the runtime MUST use those values for the mount's mapping."),
     "process.args": ("config.md#process", "This specification extends the IEEE standard in that at least one entry is REQUIRED (non-Windows), and that entry is used with the same semantics as execvp's file."),
     "process.cwd": ("config.md#process", "cwd (string, REQUIRED) is the working directory that will be set for the executable."),
@@ -104,6 +106,7 @@ REFS = {
     "valid-values": ("config.md#valid-values", "Runtimes MUST generate an error when invalid or unsupported values are encountered."),
     # --- config-linux.md ----------------------------------------------------
     "ns.new": ("config-linux.md#namespaces", "If path is not specified, the runtime MUST create a new container namespace of type type."),
+    "ns.cgroup": ("config-linux.md#namespaces", "cgroup the container will have an isolated view of the cgroup hierarchy."),
     "ns.inherit": ("config-linux.md#namespaces", "If a namespace type is not specified in the namespaces array, the container MUST inherit the runtime namespace of that type."),
     "ns.join": ("config-linux.md#namespaces", "The runtime MUST place the container process in the namespace associated with that path."),
     "ns.wrong-type": ("config-linux.md#namespaces", "The runtime MUST generate an error if path is not associated with a namespace of type type."),

@@ -61,6 +61,20 @@ def cgroups_path(ctx):
     if c is not None:
         ctx.check("cgroups.deleted", "delete removes the container's cgroup", R("delete.resources"), _cgroup_gone(ctx, b),
                   f"{b.cgroups_path} still exists")
+    # With a cgroup namespace and a cgroup mount the container sees its own
+    # cgroup as the root, and its own limits in the files there.
+    b = ctx.bundle("cgroupns")
+    b.namespaces("pid", "network", "ipc", "uts", "mount", "cgroup")
+    b.linux["resources"]["pids"] = {"limit": 100}
+    b.config["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                               "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]})
+    pids_max = "/sys/fs/cgroup/pids.max" if not ctx.host.v1_controller("pids") else "/sys/fs/cgroup/pids/pids.max"
+    ctx.run_checks(b, [
+        Expect("cgroups.namespace-root", "in a cgroup namespace the container's cgroup is /", R("ns.cgroup"),
+               "cgroup_path", ctrl, "/"),
+        Expect("cgroups.namespace-files", f"its own limits are in the mounted cgroup files ({pids_max} = 100)",
+               R("ns.cgroup"), "file", pids_max, "100", level="SHOULD"),
+    ])
 
 
 @test("cgroups-memory")

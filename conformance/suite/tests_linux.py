@@ -87,13 +87,8 @@ def namespaces_join(ctx):
 
 @test("user-namespace")
 def user_namespace(ctx):
-    b = ctx.bundle("userns")
-    b.namespaces("pid", "network", "ipc", "uts", "mount", "user")
-    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-    # sysfs cannot be mounted without owning the network namespace's user ns on every
-    # kernel; the checks do not need it.
-    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/sys"]
+    # Without /sys: mounting sysfs needs the network namespace's owner; no check needs it.
+    b = _userns_bundle(ctx, "userns")
     expects = [
         Expect("user-namespace.new", "a new user namespace", R("ns.new"), "ns", "user", "differ",
                ctx.host.ns.get("user", "?")),
@@ -119,6 +114,30 @@ def user_namespace(ctx):
     ctx.check("user-namespace.ownership", "the rootfs ownership is not changed to realize the mapping",
               R("userns.ownership"), st.st_uid == 0 and st.st_gid == 0, f"owner {st.st_uid}:{st.st_gid}",
               level="SHOULD")
+
+
+def _userns_bundle(ctx, name):
+    b = ctx.bundle(name)
+    b.namespaces("pid", "network", "ipc", "uts", "mount", "user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/sys"]
+    return b
+
+
+@test("user-namespace")
+def user_namespace_idmap_mount(ctx):
+    b = _userns_bundle(ctx, "userns-idmap")
+    shared = os.path.join(b.dir, "idmap-src")
+    os.makedirs(shared)
+    with open(os.path.join(shared, "owned-by-root"), "w") as f:
+        f.write("x\n")
+    b.config["mounts"].append({"destination": "/mnt/idmapped", "type": "bind", "source": shared,
+                               "options": ["bind", "idmap"]})
+    ctx.run_checks(b, [Expect("user-namespace.idmap-mount",
+                              "an idmap bind mount (container's mapping) shows a root-owned file as 0:0 inside",
+                              R("mounts.idmap-userns", "idmap: SHOULD"), "dev", "/mnt/idmapped/owned-by-root", "f",
+                              "-", "-", "-", 0, 0, level="SHOULD")])
 
 
 @test("time-namespace")
