@@ -45,6 +45,7 @@
 #include "runtime/container/operations.hpp"
 #include "runtime/container/sync_protocol.hpp"
 #include "runtime/kernel/capabilities.hpp"
+#include "runtime/kernel/close_fds.hpp"
 #include "runtime/kernel/console.hpp"
 #include "runtime/kernel/exec_path.hpp"
 #include "runtime/kernel/fd_passing.hpp"
@@ -248,6 +249,9 @@ void send_listener(const ExecPlan& plan, int agent, int listener, pid_t hostPid)
         bool seccompEarly = plan.seccomp && !p.noNewPrivileges;
         if (seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
         kernel::apply_user_and_capabilities(p);
+        // No host fd may be open while cwd and args[0] are resolved (CVE-2024-21626).
+        spdlog::set_level(spdlog::level::off);
+        kernel::close_fds_except(3 + plan.preserveFds, {plan.errorPipe, agent.get(), listener.get()});
         if (::chdir(p.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + p.cwd + "\")");
         char cwd[PATH_MAX];
         if (!::getcwd(cwd, sizeof cwd) || cwd[0] != '/')

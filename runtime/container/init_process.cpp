@@ -13,10 +13,13 @@
 #include <climits>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "common/error.hpp"
 #include "hooks/hooks.hpp"
 #include "runtime/container/hook_state.hpp"
 #include "runtime/kernel/capabilities.hpp"
+#include "runtime/kernel/close_fds.hpp"
 #include "runtime/kernel/console.hpp"
 #include "runtime/kernel/exec_path.hpp"
 #include "runtime/kernel/identity.hpp"
@@ -224,6 +227,10 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
     if (!kernel::env_lookup(env, "HOME", ignored)) env.push_back("HOME=" + home_directory(p.user.uid));
 
     kernel::apply_user_and_capabilities(p);
+    // No host fd may be open while cwd and args[0] are resolved (CVE-2024-21626).
+    // Logging stops here: its fd may be among them.
+    spdlog::set_level(spdlog::level::off);
+    kernel::close_fds_except(3 + plan.preserveFds, {fifo, seccompAgent.get(), listener.get()});
     enter_cwd(p.cwd);
     std::string path = kernel::resolve_executable(p.env, p.args.at(0));
     if (p.noNewPrivileges) kernel::set_no_new_privileges();

@@ -411,11 +411,10 @@ TEST_CASE("CVE-2024-21626: a cwd of /proc/self/fd/N never lands in a host direct
     CHECK(copy.unchanged());
 }
 
-// exec leaks its state dir and cgroup dir fds (and any the caller leaked)
-// into the child until execve: [!mayfail] until exec closes them before it
-// resolves args[0] (reported to the lead).
+// exec's child has berth's state and cgroup dir fds (and any the caller
+// leaked) until it closes them, before it resolves args[0].
 TEST_CASE("CVE-2024-21626: an exec'd program path through /proc/self/fd/N never runs a host file",
-          "[security][cve-2024-21626][!mayfail]") {
+          "[security][cve-2024-21626]") {
     BerthCopy copy;
     HostDir out, leaked, hostTools;
     // A host program the container does not have: busybox named sh.
@@ -441,11 +440,10 @@ TEST_CASE("CVE-2024-21626: an exec'd program path through /proc/self/fd/N never 
     CHECK(escaped == std::vector<int>{});
 }
 
-// The init keeps a directory fd the caller leaked (close-on-exec, but open)
-// until execve: [!mayfail] until the init closes such fds before it
-// resolves args[0] (reported to the lead).
+// A directory fd the caller leaked stays open in the init (close-on-exec)
+// until the init closes it, before it resolves args[0].
 TEST_CASE("CVE-2024-21626: the init's program path through /proc/self/fd/N never runs a host file",
-          "[security][cve-2024-21626][!mayfail]") {
+          "[security][cve-2024-21626]") {
     BerthCopy copy;
     HostDir out, leaked, hostTools;
     write_file(hostTools / "sh", read_file("/bin/busybox"), 0755);
