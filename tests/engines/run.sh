@@ -88,6 +88,8 @@ FIXED_DIRS=(/run/containerd/s /run/containerd/fifo /run/containerd /run/docker/p
 FIXED_MADE=()
 for d in "${FIXED_DIRS[@]}"; do [[ -e $d ]] || FIXED_MADE+=("$d"); done
 DNSNAME_EXISTED=$([[ -e $DNSNAME_DIR ]] && echo 1)
+# The CNI bridge plugin (isGateway) turns IPv4 forwarding on; put it back.
+IP_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward)
 CTD_PID= DOCKERD_PID=
 T_START=$SECONDS
 
@@ -126,7 +128,15 @@ cleanup() {
     for p in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$NET_PREFIX"); do
         ip link delete "$p" 2>/dev/null
     done
-    # 5. mounts, cgroups, files
+    # 5. firewall rules naming the suite's interfaces (dnsname opens port 53
+    #    on the podman bridge in INPUT and leaves the rule behind)
+    local table rule
+    for table in filter nat mangle; do
+        iptables -t "$table" -S 2>/dev/null | grep -E -- "-[io] $NET_PREFIX" | sed 's/^-A /-D /' |
+            while read -r rule; do eval "iptables -t $table $rule" 2>/dev/null; done
+    done
+    [[ $(cat /proc/sys/net/ipv4/ip_forward) == "$IP_FORWARD" ]] || echo "$IP_FORWARD" >/proc/sys/net/ipv4/ip_forward
+    # 6. mounts, cgroups, files
     umount_under "$B"
     rm_cgroup_tree "$CG"
     [[ -z $SHM_LOCK_EXISTED ]] && rm -f /dev/shm/libpod_lock
@@ -143,6 +153,12 @@ cleanup() {
         rmdir "$p" 2>/dev/null
     done
     [[ -z $DNSNAME_EXISTED ]] && rmdir "$DNSNAME_DIR" /run/containers/cni /run/containers 2>/dev/null
+    # 7. say what could not be removed
+    local left
+    left=$(ls -d /sys/fs/cgroup/*"$CG" 2>/dev/null; grep -F "$B/" /proc/self/mountinfo | cut -d' ' -f5
+           ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep "^$NET_PREFIX"
+           iptables-save 2>/dev/null | grep -- "$NET_PREFIX"; pids_using_dir "$B" | grep -vx "$$")
+    [[ -z $left ]] || printf '# cleanup: left behind: %s\n' $left
     if [[ -n ${KEEP_LOGS:-} ]]; then
         echo "# logs kept in $B/logs"; find "$B" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +
     else
