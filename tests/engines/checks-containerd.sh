@@ -127,16 +127,20 @@ ct_error() {
     # create fails in the runtime: containerd shows the runtime's last error
     # line (of --log-format json) to the user
     local out rc
-    out=$(crun_ ct-err --rm -- /no/such/binary 2>&1); rc=$?
-    ct_rm ct-err
-    echo "rc=$rc"; echo "$out"
-    ((rc != 0)) || { fail "ctr run of a missing binary succeeded"; return 1; }
-    expect_match "names the binary" '/no/such/binary' "$out" || return 1
     out=$(crun_ ct-err2 --rm --with-ns network:/no/such/netns -- true 2>&1); rc=$?
     ct_rm ct-err2
     echo "rc=$rc"; echo "$out"
     ((rc != 0)) || { fail "ctr run with a missing netns path succeeded"; return 1; }
     expect_match "names the namespace path" '/no/such/netns' "$out"
+}
+ct_missing_binary() {
+    # runc (and crun) look the binary up before create returns
+    local out rc
+    out=$(crun_ ct-err --rm -- /no/such/binary 2>&1); rc=$?
+    ct_rm ct-err
+    echo "rc=$rc"; echo "$out"
+    ((rc != 0)) || { fail "ctr run of a missing binary succeeded"; return 1; }
+    expect_match "create fails, naming the binary" 'create failed.*/no/such/binary' "$out"
 }
 
 ct_cgroups() {
@@ -162,5 +166,6 @@ CTD_CHECKS=(
     "containerd: default and custom seccomp profiles|ct_seccomp"
     "containerd: --privileged|ct_privileged"
     "containerd: a failing create shows the runtime's error|ct_error"
+    "containerd: a missing binary fails at create, naming it|ct_missing_binary"
     "containerd: task cgroups below the absolute parent, none in process_api|ct_cgroups"
 )
