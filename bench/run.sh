@@ -130,7 +130,7 @@ in_ns "$py" "$here/bench.py" --berth "$berth" --runc "$runc" --crun "$crun" --wo
     --rounds "$rounds" --rounds-heavy "$rounds_heavy" --sequential "$sequential" \
     --parallel "$parallel" --cases "$cases" ${BERTH_B:+--berth-b "$BERTH_B"} >"$work/table"
 
-echo "berth $("$berth" --version | sed -n 's/^berth version //p' | head -1) ($berth; source tree $(git -C "$repo" describe --always --dirty --abbrev=12 2>/dev/null || echo unknown))," \
+echo "berth $("$berth" --version | sed -n 's/^berth version //p' | head -1) ($berth, built $(date -u -r "$berth" +%FT%TZ))," \
      "$("$runc" --version | head -1), $("$crun" --version | head -1)${BERTH_B:+, berth-b: $BERTH_B}"
 echo "$(nproc) cpus; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg);" \
      "$rounds rounds (+1 warm-up), seccomp profile: $("$py" "$here/seccomp_profile.py" --count) names," \
