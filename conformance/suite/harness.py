@@ -43,7 +43,7 @@ def cap_mask(names):
 
 def become_subreaper():
     """Container processes outlive `create`; as a shim does, the suite adopts
-    them so that they stay visible (as zombies) until it reaps them."""
+    them (and reaps them once they exit), so none is left to the host's init."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
@@ -127,6 +127,10 @@ class Runtime:
         """Runs the runtime with --root; stdout/stderr are files (container
         stdio after `create` must not be pipes the suite would wait on)."""
         argv = [self.binary, "--root", self.root, *[str(a) for a in args]]
+        # Reap exited container processes first, as a shim would: a zombie
+        # that joined another container's pid namespace keeps that
+        # namespace's init from dying until it is reaped.
+        reap_all()
 
         def prepare():
             try:
@@ -235,6 +239,7 @@ class Container:
                 return True
             if time.monotonic() > deadline:
                 return False
+            reap_all()
             time.sleep(0.05)
 
     def wait_output(self, text, timeout=10):
@@ -244,18 +249,6 @@ class Container:
                 return True
             time.sleep(0.05)
         return False
-
-    def exit_code(self):
-        """The container process's exit status, once the suite reaped it."""
-        if not self.pid:
-            return None
-        try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            return None
-        if pid == 0:
-            return None
-        return os.waitstatus_to_exitcode(status)
 
     def output(self):
         try:
