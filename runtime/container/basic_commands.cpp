@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "hooks/hooks.hpp"
 #include "runtime/cgroups/manager.hpp"
 #include "runtime/container/cgroup_link.hpp"
 #include "runtime/container/container_builder.hpp"
@@ -39,7 +40,19 @@ int start(const GlobalOptions& g, const std::string& id) {
         case spec::Status::Creating: throw Error("cannot start a container that is still being created");
         default: throw Error("cannot start an already running container");
     }
-    start_container(dir, rec);
+    try {
+        start_container(dir, rec);
+    } catch (const Error& e) {
+        // runtime.md lifecycle step 7: a failed startContainer hook stops the
+        // container and goes on at step 12: destroy it, then the poststop hooks
+        // (`run` does this through its own delete). A failed execve only leaves
+        // the container stopped, as with runc.
+        if (hooks::is_hook_failure(e.what(), hooks::Phase::StartContainer)) {
+            kill_and_wait(rec);
+            destroy_container(dir, &rec);
+        }
+        throw;
+    }
     return 0;
 }
 

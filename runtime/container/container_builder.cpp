@@ -150,6 +150,30 @@ void validate_user_mapped(const spec::Config& c) {
         throw Error("config.json: linux.uidMappings/gidMappings: the container's root (uid and gid 0) must be mapped");
 }
 
+// The poststop hooks of a create that failed after its init was cloned (any
+// hook may have run by then), run once everything create made is undone
+// (runtime.md lifecycle steps 12-13). Declared before the state directory,
+// the cgroup and the init guard, so its destructor runs after theirs.
+class PoststopOnFailure {
+public:
+    PoststopOnFailure(const std::vector<spec::Hook>& poststop, std::string state)
+        : poststop_(poststop), state_(std::move(state)) {}
+    ~PoststopOnFailure() {
+        if (!armed_ || poststop_.empty()) return;
+        try {
+            hooks::run_hooks_warn_only(hooks::Phase::Poststop, poststop_, state_);
+        } catch (...) {
+        }
+    }
+    void arm() { armed_ = true; }
+    void disarm() { armed_ = false; }
+
+private:
+    const std::vector<spec::Hook>& poststop_;
+    std::string state_;
+    bool armed_ = false;
+};
+
 int listen_fds_from_env() {
     const char* s = std::getenv("LISTEN_FDS");
     if (!s || !*s) return 0;
@@ -185,6 +209,9 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     if (!terminal && !o.consoleSocket.empty())
         throw Error("cannot use console socket if berth will not detach or allocate tty");
 
+    const spec::Hooks noHooks;
+    const spec::Hooks& hooks = config.hooks ? *config.hooks : noHooks;
+    PoststopOnFailure poststop(hooks.poststop, hook_state_json(o.id, "stopped", 0, bundle, config.annotations));
     ContainerDir dir = ContainerDir::create(g.root, o.id);
     dir.write_file("config.json", spec::config_to_json(config));
 
@@ -201,8 +228,6 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     if (listenFds > 0) plan.extraEnv = {"LISTEN_FDS=" + std::to_string(listenFds), "LISTEN_PID=1"};
     // In a user namespace the child cannot raise hard limits: the parent sets them.
     plan.rlimitsByParent = (nsPlan.newUser || nsPlan.joinsUser()) && !config.process->rlimits.empty();
-    const spec::Hooks noHooks;
-    const spec::Hooks& hooks = config.hooks ? *config.hooks : noHooks;
     plan.runtimeHooks = !hooks.prestart.empty() || !hooks.createRuntime.empty();
 
     if (config.linux && config.linux->seccomp)
@@ -268,6 +293,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     }
     InitGuard initGuard;
     initGuard.set(child.pid, child.pidfd.get());
+    poststop.arm();
     childEnd.close();
 
     rec.pid = child.pid;
@@ -288,25 +314,11 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
         if (plan.runtimeHooks) {
             parentEnd.expect(SyncMsg::Mounted);
             std::string state = hook_state_json(o.id, "creating", child.pid, bundle, config.annotations);
-            try {
-                hooks::run_hooks(hooks::Phase::Prestart, hooks.prestart, state);
-                hooks::run_hooks(hooks::Phase::CreateRuntime, hooks.createRuntime, state);
-            } catch (const Error&) {
-                hooks::run_hooks_warn_only(hooks::Phase::Poststop, hooks.poststop,
-                                           hook_state_json(o.id, "stopped", 0, bundle, config.annotations));
-                throw;
-            }
+            hooks::run_hooks(hooks::Phase::Prestart, hooks.prestart, state);
+            hooks::run_hooks(hooks::Phase::CreateRuntime, hooks.createRuntime, state);
             parentEnd.send(SyncMsg::Go);
         }
-        try {
-            parentEnd.expect(SyncMsg::Ready);
-        } catch (const Error& e) {
-            // A createContainer hook failure is reported by the child; poststop still runs.
-            if (std::string(e.what()).find("createContainer hook") != std::string::npos)
-                hooks::run_hooks_warn_only(hooks::Phase::Poststop, hooks.poststop,
-                                           hook_state_json(o.id, "stopped", 0, bundle, config.annotations));
-            throw;
-        }
+        parentEnd.expect(SyncMsg::Ready);
         if (!o.pidFile.empty()) write_pid_file(o.pidFile, child.pid);
         rec.creating = false;
         dir.write_record(rec);
@@ -314,6 +326,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     } catch (const Error& e) {
         throw e.wrap("create");
     }
+    poststop.disarm();
     initGuard.commit();
     cgroup.commit();
     dir.commit();

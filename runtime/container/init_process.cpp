@@ -148,7 +148,7 @@ void write_all(int fd, const std::string& s) {
 }
 
 // --- create phase: everything up to waiting for `start` -----------------------
-void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd& seccompAgent) {
+void setup_container(const InitPlan& plan, SyncChannel& ch, UniqueFd& seccompAgent) {
     const spec::Config& c = *plan.config;
     const spec::Linux empty;
     const spec::Linux& lx = c.linux ? *c.linux : empty;
@@ -175,9 +175,10 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
         ch.send(SyncMsg::Mounted);
         ch.expect(SyncMsg::Go);
     }
+    // runtime.md "State": hooks in the container's namespaces get the pid the container sees.
     if (c.hooks && !c.hooks->createContainer.empty())
         hooks::run_hooks(hooks::Phase::CreateContainer, c.hooks->createContainer,
-                         hook_state_json(plan.id, "creating", pid, plan.bundle, c.annotations));
+                         hook_state_json(plan.id, "creating", ::getpid(), plan.bundle, c.annotations));
 
     kernel::enter_rootfs(rootfs);
     // A missing cwd is created now, while the root may still be written (runc does too).
@@ -210,7 +211,7 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, pid_t pid, UniqueFd&
     const spec::Process& p = *c.process;
     if (c.hooks && !c.hooks->startContainer.empty())
         hooks::run_hooks(hooks::Phase::StartContainer, c.hooks->startContainer,
-                         hook_state_json(plan.id, "created", pid, plan.bundle, c.annotations));
+                         hook_state_json(plan.id, "created", ::getpid(), plan.bundle, c.annotations));
 
     if (!p.apparmorProfile.empty()) kernel::apply_apparmor_profile(p.apparmorProfile);
     if (!p.selinuxLabel.empty()) kernel::apply_selinux_exec_label(p.selinuxLabel);
@@ -276,7 +277,7 @@ void run_init(const InitPlan& plan, SyncChannel& ch) noexcept {
     try {
         if (plan.waitForGo) ch.expect(SyncMsg::Go);
         pid = host_pid();
-        setup_container(plan, ch, pid, seccompAgent);
+        setup_container(plan, ch, seccompAgent);
         prepare_inherited_fds(plan.preserveFds);
         ch.send(SyncMsg::Ready);
         ch.expect(SyncMsg::Commit);
