@@ -118,11 +118,14 @@ def compare_lines(runs, host=None):
         first = next(iter(per.values()))
         cells = [SYMBOL[per[n].status] if n in per else "-" for n in names]
         notes = []
-        for n in names:
-            if n in per:
-                note = notes_mod.note_for(cid, n, host)
-                if note and note not in notes:
-                    notes.append(note)
+        failing = [n for n in names if n in per and per[n].status != "pass"]
+        texts = {}
+        for n in failing:
+            note = notes_mod.note_for(cid, n, host)
+            if note:
+                texts.setdefault(note, []).append(n)
+        for note, who in texts.items():
+            notes.append(note if len(names) == 1 else f"{'/'.join(who)}: {note}.")
         all_failed = all(per[n].status in ("fail", "should") for n in names if n in per)
         if not notes and all_failed:
             notes.append("no runtime passes: see the details in the TAP logs")

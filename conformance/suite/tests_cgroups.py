@@ -56,7 +56,7 @@ def cgroups_path(ctx):
     b.linux["resources"]["pids"] = {"limit": 100}
     ctrl = "memory" if ctx.host.cgroup_mode != "v2" else "unified"
     c = ctx.run_checks(b, [Expect("cgroups.absolute-path",
-                                  f"the process is in the cgroup {b.cgroups_path} (absolute: from the mount point)",
+                                  "the process is in its absolute cgroupsPath, taken from the mount point",
                                   R("cgroups.absolute"), "cgroup_path", ctrl, b.cgroups_path)])
     if c is not None:
         ctx.check("cgroups.deleted", "delete removes the container's cgroup", R("delete.resources"), _cgroup_gone(ctx, b),
