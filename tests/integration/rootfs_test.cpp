@@ -3,6 +3,8 @@
 // of new mount/pid/ipc/uts namespaces) and checks from inside what it got;
 // the test process's own mounts are never touched, which every test checks
 // at its end.
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -632,7 +634,11 @@ TEST_CASE("cgroup mounts inside a cgroup namespace", "[rootfs][cgroup]") {
         },
         run);
     REQUIRE(r.error == "");
-    CHECK(fstype(r.fact("top")) == "tmpfs");
+    // On a pure cgroup v2 host (the test VM) a "cgroup" mount is the cgroup2
+    // file system itself; on v1 and hybrid hosts a tmpfs holding the v1 hierarchies.
+    struct statfs hostCg {};
+    const bool unified = ::statfs("/sys/fs/cgroup", &hostCg) == 0 && hostCg.f_type == CGROUP2_SUPER_MAGIC;
+    CHECK(fstype(r.fact("top")) == (unified ? "cgroup2" : "tmpfs"));
     CHECK(has(options(r.fact("top")), {"ro", "nosuid", "nodev", "noexec"}));
     CHECK(r.fact("write") == "read-only file system");
     // One read-only cgroup mount per v1 hierarchy of the host, rooted at the
