@@ -56,7 +56,7 @@ rm -f "$vmdir/last-tests.xml"
 guest_script=$(cat <<EOF
 bash $(printf %q "$here/guest-checks.sh") $(printf %q "$build/berth"); echo \$? >$(printf %q "$results/checks.status")
 ctest --test-dir $(printf %q "$build") -R $(printf %q "$regex") ${exclude:+-E $(printf %q "$exclude")} \\
-    -j 2 --timeout 300 --output-on-failure \\
+    -j 2 --timeout 300 --output-on-failure --repeat until-pass:2 \\
     --output-junit $(printf %q "$results/ctest.xml")
 echo \$? >$(printf %q "$results/ctest.status")
 EOF
