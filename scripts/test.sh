@@ -82,6 +82,12 @@ elif ((ctest_status != 0)); then
     failed=$((failed + 1))
 fi
 
+# The runtime-spec conformance suite (conformance/README.md): every MUST check
+# that applies to this host must pass; SHOULD misses are reported, not failed.
+echo "test: OCI runtime-spec conformance (conformance/run.sh)"
+RUNTIME="$repo/$build/berth" CONFORMANCE_OUT="$repo/$build/conformance" conformance/run.sh 2>&1 | tee "$build/conformance.log"
+add_counts "$build/conformance.log" "${PIPESTATUS[0]}"
+
 # Not failures (other sessions may be testing on this machine), but worth a look.
 leftovers=$(ls -d /run/berth-test-* /sys/fs/cgroup/*/berth-test* 2>/dev/null; grep -E 'berth-(test|bundle)' /proc/self/mountinfo)
 [[ -z $leftovers ]] || printf 'test: warning: left behind after the tests:\n%s\n' "$leftovers"
