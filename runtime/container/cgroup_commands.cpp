@@ -18,6 +18,7 @@
 #include "runtime/cgroups/manager.hpp"
 #include "runtime/container/cgroup_link.hpp"
 #include "runtime/container/container_status.hpp"
+#include "runtime/container/input_file.hpp"
 #include "runtime/container/lifecycle.hpp"
 #include "runtime/container/operations.hpp"
 #include "spec/parse.hpp"
@@ -41,18 +42,6 @@ Opened open_running(const GlobalOptions& g, const std::string& id, bool lock = t
     auto cg = open_cgroup(rec);
     if (!cg) throw Error("container " + id + " has no cgroup");
     return Opened{std::move(dir), std::move(rec), st, std::move(cg)};
-}
-
-std::string slurp(const std::string& path) {
-    std::stringstream ss;
-    if (path == "-") {
-        ss << std::cin.rdbuf();
-    } else {
-        std::ifstream f(path);
-        if (!f) throw_errno("open " + path);
-        ss << f.rdbuf();
-    }
-    return ss.str();
 }
 
 nlohmann::ordered_json entry_json(const cgroups::MemoryEntry& m) {
@@ -166,7 +155,7 @@ int update(const GlobalOptions& g, const UpdateOptions& o) {
     Opened c = open_running(g, o.id);
     if (c.status == spec::Status::Stopped) throw Error("container not running");
     spec::Resources r;
-    if (!o.resourcesFile.empty()) r = spec::parse_resources(slurp(o.resourcesFile), o.resourcesFile == "-" ? "resources" : o.resourcesFile);
+    if (!o.resourcesFile.empty()) r = spec::parse_resources(read_input_file(o.resourcesFile), o.resourcesFile == "-" ? "resources" : o.resourcesFile);
     auto& mem = r.memory;
     if (o.memory || o.memorySwap || o.memoryReservation || o.kernelMemory) {
         if (!mem) mem.emplace();

@@ -41,6 +41,7 @@
 #include "runtime/container/container_builder.hpp"
 #include "runtime/container/container_status.hpp"
 #include "runtime/container/foreground.hpp"
+#include "runtime/container/input_file.hpp"
 #include "runtime/container/lifecycle.hpp"
 #include "runtime/container/operations.hpp"
 #include "runtime/container/sync_protocol.hpp"
@@ -62,19 +63,6 @@
 namespace berth::container {
 
 namespace {
-
-std::string read_whole_file(const std::string& path) {
-    if (path == "-") {
-        std::stringstream ss;
-        ss << std::cin.rdbuf();
-        return ss.str();
-    }
-    std::ifstream f(path);
-    if (!f) throw_errno("open process file " + path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
 
 // One entry per name; a later entry replaces an earlier one in its place, so
 // `-e PATH=...` overrides the container's PATH (execve would pass both, and
@@ -143,7 +131,7 @@ spec::Process process_from_flags(const ExecOptions& o, const spec::Process& base
 // runc does): an exec'd process must not run unconfined, or without the
 // container's limits, because a field was omitted.
 spec::Process process_from_file(const ExecOptions& o, const spec::Process& base) {
-    spec::Process p = spec::parse_process(read_whole_file(o.processFile), o.processFile);
+    spec::Process p = spec::parse_process(read_input_file(o.processFile), o.processFile);
     if (p.apparmorProfile.empty()) p.apparmorProfile = base.apparmorProfile;
     if (p.selinuxLabel.empty()) p.selinuxLabel = base.selinuxLabel;
     if (!p.capabilities) p.capabilities = base.capabilities;
