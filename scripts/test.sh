@@ -87,6 +87,12 @@ fi
 echo "test: OCI runtime-spec conformance (conformance/run.sh)"
 RUNTIME="$repo/$build/berth" CONFORMANCE_OUT="$repo/$build/conformance" conformance/run.sh 2>&1 | tee "$build/conformance.log"
 add_counts "$build/conformance.log" "${PIPESTATUS[0]}"
+# The same suite for berth in the pure cgroup v2 VM (tests/vm/; 2-3 minutes under TCG).
+if [[ -f tests/vm/run-in-vm.sh ]]; then
+    echo "test: OCI runtime-spec conformance in the cgroup v2 VM (conformance/run.sh --vm)"
+    RUNTIME="$repo/$build/berth" CONFORMANCE_OUT="$repo/$build/conformance" conformance/run.sh --vm 2>&1 | tee "$build/conformance-vm.log"
+    add_counts "$build/conformance-vm.log" "${PIPESTATUS[0]}"
+fi
 
 # Not failures (other sessions may be testing on this machine), but worth a look.
 leftovers=$(ls -d /run/berth-test-* /sys/fs/cgroup/*/berth-test* 2>/dev/null; grep -E 'berth-(test|bundle)' /proc/self/mountinfo)
