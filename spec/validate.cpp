@@ -10,6 +10,8 @@
 #include <iterator>
 #include <set>
 
+#include <sys/stat.h>
+
 #include "spec/json_reader.hpp"
 #include "spec/known_values.hpp"
 #include "spec/parse.hpp"
@@ -509,10 +511,20 @@ private:
             if (!d.major) c_.fail(at, "missing required field \"major\" (required for type " + quote(d.type) + ")");
             if (!d.minor) c_.fail(at, "missing required field \"minor\" (required for type " + quote(d.type) + ")");
         }
-        // defs.json FileMode: permission bits only, 0 to 511 (0777).
-        if (d.fileMode && *d.fileMode > 0777) {
+        // defs.json caps FileMode at 0777, but engines send st_mode as it is:
+        // podman gives 8612 (S_IFCHR|0644) for a char device. runc drops the
+        // file-type bits and keeps the rest, so a type that matches the
+        // device is accepted (the mknod uses mode & 07777); a different type
+        // or bits beyond st_mode is a broken config.
+        if (d.fileMode) {
+            const uint32_t mode = *d.fileMode;
+            const uint32_t kind = mode & S_IFMT;
+            const uint32_t expected = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
             Path mp = at.field("fileMode");
-            c_.out_of_range(mp, std::to_string(*d.fileMode), "0 to 511");
+            if ((mode & ~static_cast<uint32_t>(S_IFMT | 07777)) != 0)
+                c_.out_of_range(mp, std::to_string(mode), "0 to 4095, with the device's file-type bits");
+            else if (kind != 0 && kind != expected)
+                c_.fail(mp, std::to_string(mode) + " has file-type bits of another kind than type " + quote(d.type));
         }
     }
 

@@ -304,9 +304,28 @@ TEST_CASE("device rules", "[spec][errors]") {
     CHECK(config_error([](json& j) { j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "u"}, {"major", 3}}}; }) ==
           "config.json: linux.devices[0]: missing required field \"minor\" (required for type \"u\")");
     CHECK(config_error([](json& j) { j["linux"]["devices"] = {{{"path", "/dev/p"}, {"type", "p"}}}; }) == "(no error)");
-    CHECK(config_error([](json& j) {
-              j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "b"}, {"major", 8}, {"minor", 0}, {"fileMode", 4095}}};
-          }) == "config.json: linux.devices[0].fileMode: 4095 is out of range (expected 0 to 511)");
+}
+
+// Engines send fileMode as st_mode (podman: 8612 = S_IFCHR|0644); runc drops
+// the file-type bits, so berth takes them when they match the device type.
+TEST_CASE("device fileMode with file-type bits", "[spec][errors]") {
+    auto dev = [](const char* type, unsigned mode) {
+        return [type, mode](json& j) {
+            j["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", type}, {"major", 8}, {"minor", 0}, {"fileMode", mode}}};
+        };
+    };
+    CHECK(config_error(dev("c", 8612)) == "(no error)");   // 020644
+    CHECK(config_error(dev("u", 8630)) == "(no error)");   // 020666
+    CHECK(config_error(dev("b", 25008)) == "(no error)");  // 060660
+    CHECK(config_error(dev("p", 4516)) == "(no error)");   // 010644
+    CHECK(config_error(dev("b", 4095)) == "(no error)");   // 07777: setuid, setgid, sticky are kept
+    CHECK(config_error(dev("c", 25008)) ==
+          "config.json: linux.devices[0].fileMode: 25008 has file-type bits of another kind than type \"c\"");
+    CHECK(config_error(dev("b", 16877)) ==  // 040755, a directory
+          "config.json: linux.devices[0].fileMode: 16877 has file-type bits of another kind than type \"b\"");
+    CHECK(config_error(dev("c", 65536 + 0644)) ==
+          "config.json: linux.devices[0].fileMode: 65956 is out of range (expected 0 to 4095, with the device's "
+          "file-type bits)");
 }
 
 TEST_CASE("resources rules", "[spec][errors]") {
