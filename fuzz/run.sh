@@ -28,6 +28,9 @@ fi
 
 mkdir -p "$build"
 echo "fuzz: building $build/ with clang"
+# Several runs may share build-fuzz/ (one per target): one builds at a time.
+exec 9>"$build/.build-lock"
+flock 9
 if ! { CC=clang CXX=clang++ cmake -S "$repo/fuzz" -B "$build" -G Ninja >"$build/configure.log" 2>&1 &&
        nice -n 10 cmake --build "$build" -j "${BERTH_JOBS:-2}" >"$build/build.log" 2>&1; }; then
     cat "$build/configure.log" "$build/build.log"
@@ -36,6 +39,8 @@ if ! { CC=clang CXX=clang++ cmake -S "$repo/fuzz" -B "$build" -G Ninja >"$build/
     exit 1
 fi
 python3 "$repo/fuzz/seeds.py" "$spec" "$build" || exit 1
+flock -u 9
+exec 9>&-
 
 passed=0
 failed=0
