@@ -175,7 +175,17 @@ public:
                 const std::string& t = proc.rlimits[i].type;
                 one_of(tp, t, known::kRlimits, "rlimit");
                 if (!seen.insert(t).second) c_.fail(tp, "duplicate rlimit " + quote(t));
+                // setrlimit(2) refuses it (EINVAL); say so before anything is made.
+                if (proc.rlimits[i].soft > proc.rlimits[i].hard)
+                    c_.fail(ip, t + " soft limit " + std::to_string(proc.rlimits[i].soft) + " is above hard limit " +
+                                    std::to_string(proc.rlimits[i].hard));
             }
+        }
+        if (proc.oomScoreAdj) {
+            // The kernel's OOM_SCORE_ADJ_MIN..OOM_SCORE_ADJ_MAX.
+            Path p = at.field("oomScoreAdj");
+            if (*proc.oomScoreAdj < -1000 || *proc.oomScoreAdj > 1000)
+                c_.out_of_range(p, std::to_string(*proc.oomScoreAdj), "-1000 to 1000");
         }
         if (proc.ioPriority) {
             Path p = at.field("ioPriority");
@@ -421,6 +431,7 @@ private:
             for (std::size_t i = 0; i < lx.devices.size(); ++i) {
                 Path ip = p.index(i);
                 device(lx.devices[i], ip);
+                device_numbers(lx.devices[i], ip);
             }
         }
         if (lx.resources) {
@@ -595,7 +606,25 @@ private:
                 Path aip = argp.index(a);
                 Path op = aip.field("op");
                 one_of(op, sc.args[a].op, known::kSeccompOperators, "seccomp operator");
+                // A syscall has six arguments.
+                if (sc.args[a].index > 5) {
+                    Path xp = aip.field("index");
+                    c_.out_of_range(xp, std::to_string(sc.args[a].index), "0 to 5");
+                }
             }
+        }
+    }
+
+    // mknod(2) takes a 32-bit dev_t: a 12-bit major and a 20-bit minor
+    // (glibc refuses bigger ones with EINVAL, which would name no field).
+    void device_numbers(const Device& d, const Path& at) {
+        if (d.major && (*d.major < 0 || *d.major > 4095)) {
+            Path mp = at.field("major");
+            c_.out_of_range(mp, std::to_string(*d.major), "0 to 4095");
+        }
+        if (d.minor && (*d.minor < 0 || *d.minor > 1048575)) {
+            Path mp = at.field("minor");
+            c_.out_of_range(mp, std::to_string(*d.minor), "0 to 1048575");
         }
     }
 
