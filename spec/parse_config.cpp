@@ -677,11 +677,19 @@ std::string read_file(const std::string& path, std::string_view origin) {
         int err = errno;
         throw SpecError(std::string(origin) + ": " + op + " " + path + ": " + berth::errno_text(err), err);
     };
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: a FIFO in place of the file must not hang the open; only a
+    // regular file is read (a FIFO, /dev/zero or a tty would block or never end).
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (!fd) fail("open");
-    std::string out;
     struct stat st {};
-    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) out.reserve(static_cast<std::size_t>(st.st_size));
+    if (::fstat(fd.get(), &st) != 0) fail("stat");
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        fail("read");
+    }
+    if (!S_ISREG(st.st_mode)) throw SpecError(std::string(origin) + ": read " + path + ": not a regular file", EINVAL);
+    std::string out;
+    out.reserve(static_cast<std::size_t>(st.st_size));
     char buf[16384];
     for (;;) {
         ssize_t n = ::read(fd.get(), buf, sizeof buf);
