@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "common/fault.hpp"
 #include "common/unique_fd.hpp"
 
 namespace berth::hooks {
@@ -125,6 +126,7 @@ void run_hook(Phase phase, const spec::Hook& hook, std::string_view stateJson) {
     std::string what = std::string(phase_name(phase)) + " hook " + hook.path;
     UniqueFd in, out;
     try {
+        fault::step("hook", what);
         in = state_stdin(stateJson);
         out.reset(::memfd_create("hook-output", MFD_CLOEXEC));
         if (!out) throw_errno("memfd_create");
