@@ -23,6 +23,7 @@
 #include "runtime/kernel/proc_status.hpp"
 #include "runtime/kernel/process_attrs.hpp"
 #include "runtime/kernel/rlimits.hpp"
+#include "runtime/kernel/lsm.hpp"
 #include "runtime/kernel/seccomp_cache.hpp"
 #include "runtime/kernel/sysctl.hpp"
 #include "spec/parse.hpp"
@@ -232,6 +233,13 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
 
     if (config.linux && config.linux->seccomp)
         plan.seccomp = kernel::load_or_compile_seccomp(*config.linux->seccomp, g.root + "/.seccomp-cache");
+    // The host's LSMs are looked at here, in the host's /sys; a label the host
+    // cannot apply fails create (runc's validation), not start.
+    const spec::Process& proc = *config.process;
+    if (!proc.apparmorProfile.empty() || !proc.selinuxLabel.empty()) {
+        plan.lsm = kernel::detect_lsm_support();
+        (void)kernel::lsm_exec_attrs(proc.apparmorProfile, proc.selinuxLabel, plan.lsm);
+    }
 
     UniqueFd console;
     if (terminal && bo.consoleSocketFd < 0) console = kernel::connect_console_socket(o.consoleSocket);

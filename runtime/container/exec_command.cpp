@@ -44,11 +44,13 @@
 #include "runtime/container/input_file.hpp"
 #include "runtime/container/lifecycle.hpp"
 #include "runtime/container/operations.hpp"
+#include "runtime/container/program_launch.hpp"
 #include "runtime/container/sync_protocol.hpp"
 #include "runtime/kernel/capabilities.hpp"
 #include "runtime/kernel/close_fds.hpp"
 #include "runtime/kernel/console.hpp"
 #include "runtime/kernel/exec_path.hpp"
+#include "runtime/kernel/exec_trampoline.hpp"
 #include "runtime/kernel/fd_passing.hpp"
 #include "runtime/kernel/identity.hpp"
 #include "runtime/kernel/lsm.hpp"
@@ -167,25 +169,8 @@ struct ExecPlan {
     int errorPipe = -1;
     int preserveFds = 0;
     std::optional<kernel::SeccompProgram> seccomp;
+    kernel::LsmSupport lsm;  // the host's, seen from here: the child's /sys is the container's
 };
-
-// Only stdio and the --preserve-fds fds reach the process.
-void close_other_fds(int preserveFds) {
-    int first = 3 + preserveFds;
-    if (::syscall(SYS_close_range, first, UINT_MAX, CLOSE_RANGE_CLOEXEC) == 0) return;
-    long max = ::sysconf(_SC_OPEN_MAX);
-    for (int fd = first; fd < (max > 0 ? max : 1024); ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-// execve keeps ignored signals ignored: the process starts with every
-// disposition at its default and nothing blocked, whatever berth's caller set.
-void reset_signals() {
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-}
 
 // Joined a user namespace: our host ids map to nothing there (files we make,
 // the pty, would be refused); become its root first, as the init does.
@@ -229,38 +214,15 @@ void send_listener(const ExecPlan& plan, int agent, int listener, pid_t hostPid)
         if (plan.consoleSocket >= 0) kernel::setup_console(plan.consoleSocket, p.consoleSize, /*bindDevConsole=*/false);
         if (p.ioPriority) kernel::apply_io_priority(*p.ioPriority);
         if (p.scheduler) kernel::apply_scheduler(*p.scheduler);
-        if (!p.apparmorProfile.empty()) kernel::apply_apparmor_profile(p.apparmorProfile);
-        if (!p.selinuxLabel.empty()) kernel::apply_selinux_exec_label(p.selinuxLabel);
-        // As in init: without no_new_privs the filter needs CAP_SYS_ADMIN, so
-        // it goes in before the user switch.
-        UniqueFd listener;
-        bool seccompEarly = plan.seccomp && !p.noNewPrivileges;
-        if (seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
-        kernel::apply_user_and_capabilities(p);
-        // No host fd may be open while cwd and args[0] are resolved (CVE-2024-21626).
-        spdlog::set_level(spdlog::level::off);
-        kernel::close_fds_except(3 + plan.preserveFds, {plan.errorPipe, agent.get(), listener.get()});
-        if (::chdir(p.cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + p.cwd + "\")");
-        char cwd[PATH_MAX];
-        if (!::getcwd(cwd, sizeof cwd) || cwd[0] != '/')
-            throw Error("cwd \"" + p.cwd + "\" is outside the container's root filesystem");
-        std::string path = kernel::resolve_executable(p.env, p.args.at(0));
-        if (p.noNewPrivileges) kernel::set_no_new_privileges();
-        if (plan.seccomp && !seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
-        if (listener) {
-            send_listener(plan, agent.get(), listener.get(), hostPid);
-            listener.reset();
-            agent.reset();
-        }
-        close_other_fds(plan.preserveFds);
-        std::vector<char*> argv, envp;
-        for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
-        envp.push_back(nullptr);
-        reset_signals();
-        ::execve(path.c_str(), argv.data(), envp.data());
-        throw_errno("exec " + path);
+        ProgramLaunch launch;
+        launch.process = &p;
+        launch.seccomp = plan.seccomp ? &*plan.seccomp : nullptr;
+        launch.lsm = plan.lsm;
+        launch.preserveFds = plan.preserveFds;
+        launch.reportFd = plan.errorPipe;
+        launch.agent = std::move(agent);
+        launch.handOverListener = [&](int agentFd, int listener) { send_listener(plan, agentFd, listener, hostPid); };
+        launch_program(std::move(launch));
     } catch (const std::exception& e) {
         std::string msg = e.what();
         [[maybe_unused]] ssize_t n = ::write(plan.errorPipe, msg.data(), msg.size());
@@ -315,6 +277,10 @@ int exec(const GlobalOptions& g, const ExecOptions& o) {
     plan.preserveFds = o.preserveFds;
     if (config.linux && config.linux->seccomp)
         plan.seccomp = kernel::load_or_compile_seccomp(*config.linux->seccomp, g.root + "/.seccomp-cache");
+    if (!process.apparmorProfile.empty() || !process.selinuxLabel.empty()) {
+        plan.lsm = kernel::detect_lsm_support();
+        (void)kernel::lsm_exec_attrs(process.apparmorProfile, process.selinuxLabel, plan.lsm);
+    }
 
     std::optional<BlockedSignals> blocked;
     if (!o.detach) blocked.emplace();
@@ -389,7 +355,7 @@ int exec(const GlobalOptions& g, const ExecOptions& o) {
     }
     if (!err.empty()) {
         ::waitpid(child.pid, nullptr, 0);
-        throw Error("exec failed: " + err);
+        throw Error("exec failed: " + kernel::describe_exec_report(err));
     }
     if (!o.pidFile.empty()) write_pid_file(o.pidFile, child.pid);
     if (o.detach) return 0;

@@ -18,6 +18,7 @@
 #include "common/error.hpp"
 #include "hooks/hooks.hpp"
 #include "runtime/container/hook_state.hpp"
+#include "runtime/container/program_launch.hpp"
 #include "runtime/kernel/capabilities.hpp"
 #include "runtime/kernel/close_fds.hpp"
 #include "runtime/kernel/console.hpp"
@@ -67,37 +68,6 @@ void become_userns_root() {
     if (::setresuid(0, 0, 0) < 0) throw_errno("setresuid to root of the user namespace (is uid 0 mapped?)");
 }
 
-// process.user's home from the container's /etc/passwd, "/" when it has none
-// (runc sets HOME this way when process.env lacks it). The file is the
-// container's: only a regular file is read, and only its first MiB.
-std::string home_directory(uid_t uid) {
-    UniqueFd fd(::open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    struct stat st;
-    if (!fd || ::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode)) return "/";
-    std::string text;
-    char buf[8192];
-    while (text.size() < (1u << 20)) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        text.append(buf, static_cast<size_t>(n));
-    }
-    // name:password:uid:gid:gecos:home:shell
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(pos, end - pos);
-        pos = end + 1;
-        std::vector<std::string> f;
-        size_t a = 0;
-        for (size_t b; (b = line.find(':', a)) != std::string::npos; a = b + 1) f.push_back(line.substr(a, b - a));
-        f.push_back(line.substr(a));
-        if (f.size() >= 7 && f[2] == std::to_string(uid) && !f[5].empty()) return f[5];
-    }
-    return "/";
-}
-
 void join_session_keyring(const std::string& id) {
     // A fresh session keyring, so containers do not share the host's keys.
     std::string name = "_ses." + id;
@@ -116,25 +86,6 @@ void prepare_inherited_fds(int preserveFds) {
         int flags = ::fcntl(fd, F_GETFD);
         if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
     }
-}
-
-void reset_signals() {
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig = 1; sig < NSIG; ++sig) {
-        if (sig == SIGKILL || sig == SIGSTOP) continue;
-        ::signal(sig, SIG_DFL);
-    }
-}
-
-// cwd must be inside the container: a leaked host directory fd named as
-// /proc/self/fd/N (CVE-2024-21626) would leave getcwd() "(unreachable)".
-void enter_cwd(const std::string& cwd) {
-    if (::chdir(cwd.c_str()) < 0) throw_errno("chdir to cwd (\"" + cwd + "\") set in config.json failed");
-    char buf[PATH_MAX];
-    if (!::getcwd(buf, sizeof buf) || buf[0] != '/')
-        throw Error("cwd \"" + cwd + "\" is outside the container's root filesystem");
 }
 
 void write_all(int fd, const std::string& s) {
@@ -203,6 +154,14 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, UniqueFd& seccompAge
             kernel::apply_cpu_affinity(p.execCPUAffinity->initial);
     }
     if (!plan.noNewKeyring) join_session_keyring(plan.id);
+    // A program that is not there fails create, not start (runc's LookPath at
+    // create; engines map it to "command not found"). A path relative to the
+    // cwd, and the user's right to run it, are checked again at start.
+    if (c.process && !c.process->args.empty()) {
+        const std::string& arg0 = c.process->args.front();
+        if (arg0.find('/') == std::string::npos || arg0.front() == '/')
+            (void)kernel::resolve_executable(c.process->env, arg0);
+    }
 }
 
 // --- start phase: after `start` opened exec.fifo -----------------------------
@@ -213,30 +172,15 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, UniqueFd& seccompAge
         hooks::run_hooks(hooks::Phase::StartContainer, c.hooks->startContainer,
                          hook_state_json(plan.id, "created", ::getpid(), plan.bundle, c.annotations));
 
-    if (!p.apparmorProfile.empty()) kernel::apply_apparmor_profile(p.apparmorProfile);
-    if (!p.selinuxLabel.empty()) kernel::apply_selinux_exec_label(p.selinuxLabel);
-
-    // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it
-    // while we still hold it, just before the user switch (as runc does); the
-    // filter must then allow the few calls that follow (set*id, capset, chdir, execve).
-    UniqueFd listener;
-    bool seccompEarly = plan.seccomp && !p.noNewPrivileges;
-    if (seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
-
-    std::vector<std::string> env = p.env;
-    std::string ignored;
-    if (!kernel::env_lookup(env, "HOME", ignored)) env.push_back("HOME=" + home_directory(p.user.uid));
-
-    kernel::apply_user_and_capabilities(p);
-    // No host fd may be open while cwd and args[0] are resolved (CVE-2024-21626).
-    // Logging stops here: its fd may be among them.
-    spdlog::set_level(spdlog::level::off);
-    kernel::close_fds_except(3 + plan.preserveFds, {fifo, seccompAgent.get(), listener.get()});
-    enter_cwd(p.cwd);
-    std::string path = kernel::resolve_executable(p.env, p.args.at(0));
-    if (p.noNewPrivileges) kernel::set_no_new_privileges();
-    if (plan.seccomp && !seccompEarly) listener = kernel::load_seccomp(*plan.seccomp);
-    if (listener) {
+    ProgramLaunch launch;
+    launch.process = &p;
+    launch.seccomp = plan.seccomp ? &*plan.seccomp : nullptr;
+    launch.lsm = plan.lsm;
+    launch.preserveFds = plan.preserveFds;
+    launch.reportFd = fifo;
+    launch.agent = std::move(seccompAgent);
+    launch.extraEnv = plan.extraEnv;
+    launch.handOverListener = [&](int agent, int listener) {
         // SCMP_ACT_NOTIFY: hand the listener to the agent at listenerPath (config-linux.md).
         const spec::Seccomp& sc = *c.linux->seccomp;
         kernel::ContainerProcessState st;
@@ -246,23 +190,9 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, UniqueFd& seccompAge
         st.bundle = plan.bundle;
         st.annotations = c.annotations;
         st.metadata = sc.listenerMetadata;
-        kernel::send_seccomp_state(seccompAgent.get(), listener.get(), kernel::container_process_state_json(st),
-                                   sc.listenerPath);
-        listener.reset();
-        seccompAgent.reset();
-    }
-    if (p.execCPUAffinity && !p.execCPUAffinity->final.empty()) kernel::apply_cpu_affinity(p.execCPUAffinity->final);
-
-    env.insert(env.end(), plan.extraEnv.begin(), plan.extraEnv.end());
-    std::vector<char*> argv, envp;
-    for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    reset_signals();
-    ::execve(path.c_str(), argv.data(), envp.data());
-    throw_errno("exec " + path);
-    (void)fifo;
+        kernel::send_seccomp_state(agent, listener, kernel::container_process_state_json(st), sc.listenerPath);
+    };
+    launch_program(std::move(launch));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/container/sync_protocol.hpp"
+#include "runtime/kernel/lsm.hpp"
 #include "runtime/kernel/namespaces.hpp"
 #include "runtime/kernel/seccomp.hpp"
 #include "spec/config.hpp"
@@ -30,6 +31,7 @@ struct InitPlan {
     int preserveFds = 0;             // fds 3 .. 3+N-1 stay open across execve
     std::vector<std::string> extraEnv;  // LISTEN_FDS/LISTEN_PID when passed through
     std::optional<kernel::SeccompProgram> seccomp;
+    kernel::LsmSupport lsm;          // the host's LSMs: the child, after pivot_root, cannot tell
     // The parent's fds the child must not keep: the state directory (its flock
     // would outlive create and block every later command) and the cgroup fd.
     std::vector<int> closeInChild;

@@ -14,6 +14,7 @@
 #include "runtime/container/cgroup_link.hpp"
 #include "runtime/container/container_status.hpp"
 #include "runtime/container/hook_state.hpp"
+#include "runtime/kernel/exec_trampoline.hpp"
 #include "runtime/kernel/proc_status.hpp"
 #include "spec/parse.hpp"
 
@@ -84,7 +85,7 @@ void start_container(const ContainerDir& dir, const ContainerRecord& rec) {
     }
     ::unlink(fifoPath.c_str());
     if (!gotByte) throw Error("container init exited before start");
-    if (!msg.empty()) throw Error(msg);
+    if (!msg.empty()) throw Error(kernel::describe_exec_report(msg));
 
     if (rec.hasLifecycleHooks) {
         spec::Config config = saved_config(dir);

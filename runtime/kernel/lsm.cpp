@@ -26,13 +26,6 @@ std::string read_small(const char* path) {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
-void write_attr(const char* path, const std::string& value, const std::string& what) {
-    UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
-    if (!fd) throw_errno(what + ": open " + path);
-    if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
-        throw_errno(what + ": write " + path);
-}
-
 }  // namespace
 
 bool apparmor_enabled() {
@@ -40,20 +33,6 @@ bool apparmor_enabled() {
     if (::stat("/sys/kernel/security/apparmor", &st) != 0) return false;
     std::string enabled = read_small("/sys/module/apparmor/parameters/enabled");
     return !enabled.empty() && enabled[0] == 'Y';
-}
-
-void apply_apparmor_profile(const std::string& profile) {
-    if (profile.empty()) return;
-    if (!apparmor_enabled()) {
-        spdlog::debug("apparmor is not enabled on this host; not applying profile {}", profile);
-        return;
-    }
-    const std::string what = "apply apparmor profile " + profile;
-    // The LSM-specific file exists since Linux 5.8 (stacked LSMs); the
-    // generic one is owned by whichever LSM is "major" on older kernels.
-    const char* path = "/proc/self/attr/apparmor/exec";
-    if (::access(path, F_OK) != 0) path = "/proc/self/attr/exec";
-    write_attr(path, "exec " + profile, what);
 }
 
 bool selinux_enabled() {
@@ -66,11 +45,30 @@ bool selinux_enabled() {
     return !current.empty() && current != "kernel";
 }
 
-void apply_selinux_exec_label(const std::string& label) {
-    if (label.empty()) return;
-    if (!selinux_enabled())
-        throw Error("selinux label is specified in config, but selinux is disabled or not supported", EINVAL);
-    write_attr("/proc/self/attr/exec", label, "set selinux exec label " + label);
+LsmSupport detect_lsm_support() {
+    return {apparmor_enabled(), selinux_enabled()};
+}
+
+std::vector<ExecAttr> lsm_exec_attrs(const std::string& apparmorProfile, const std::string& selinuxLabel,
+                                     LsmSupport host) {
+    std::vector<ExecAttr> out;
+    if (!apparmorProfile.empty()) {
+        if (!host.apparmor) {
+            spdlog::debug("apparmor is not enabled on this host; not applying profile {}", apparmorProfile);
+        } else {
+            // The LSM-specific file exists since Linux 5.8 (stacked LSMs); the
+            // generic one is owned by whichever LSM is "major" on older kernels.
+            const char* path = "/proc/self/attr/apparmor/exec";
+            if (::access(path, F_OK) != 0) path = "/proc/self/attr/exec";
+            out.push_back({path, "exec " + apparmorProfile});
+        }
+    }
+    if (!selinuxLabel.empty()) {
+        if (!host.selinux)
+            throw Error("selinux label is specified in config, but selinux is disabled or not supported", EINVAL);
+        out.push_back({"/proc/self/attr/exec", selinuxLabel});
+    }
+    return out;
 }
 
 std::string format_mount_label(const std::string& data, const std::string& mountLabel) {

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "runtime/kernel/exec_trampoline.hpp"
 
 namespace berth::kernel {
 
@@ -10,20 +13,30 @@ namespace berth::kernel {
 // /sys/module/apparmor/parameters/enabled starts with 'Y' (runc's test).
 bool apparmor_enabled();
 
-// Writes "exec <profile>" to /proc/self/attr/apparmor/exec (Linux 5.8+) or
-// /proc/self/attr/exec, so the profile applies at the next execve. An empty
-// profile does nothing; without AppArmor, the profile is skipped with a debug
-// message (runc does the same).
-void apply_apparmor_profile(const std::string& profile);
-
 // SELinux is active: selinuxfs is mounted at /sys/fs/selinux (or /selinux)
 // and this process has a real context (not "kernel").
 bool selinux_enabled();
 
-// Writes label to /proc/self/attr/exec (applies at the next execve). An empty
-// label does nothing; a label without SELinux is an error, as in runc:
-// "selinux label is specified in config, but selinux is disabled or not supported".
-void apply_selinux_exec_label(const std::string& label);
+// Which LSMs the host runs. Looked at by the parent, in the host's /sys: after
+// pivot_root the container's /sys has no securityfs, and a container could
+// fake one.
+struct LsmSupport {
+    bool apparmor = false;
+    bool selinux = false;
+};
+LsmSupport detect_lsm_support();
+
+// The "exec" attribute writes for a process's profile and label, done just
+// before the program's execve (by the exec trampoline), so they apply to it:
+//  - apparmorProfile: "exec <profile>" to /proc/self/attr/apparmor/exec (Linux
+//    5.8+) or /proc/self/attr/exec; without AppArmor it is skipped with a debug
+//    message (runc does the same);
+//  - selinuxLabel: the label to /proc/self/attr/exec; without SELinux it is an
+//    error, as in runc: "selinux label is specified in config, but selinux is
+//    disabled or not supported".
+// Empty profile and label give no writes.
+std::vector<ExecAttr> lsm_exec_attrs(const std::string& apparmorProfile, const std::string& selinuxLabel,
+                                     LsmSupport host);
 
 // Pure: adds context="<label>" to comma-separated mount data
 // ("mode=755" -> `mode=755,context="system_u:object_r:svirt_sandbox_file_t:s0"`).

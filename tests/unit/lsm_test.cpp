@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "common/error.hpp"
@@ -13,30 +15,44 @@ TEST_CASE("mount labels are added to mount data as context=\"...\"", "[lsm]") {
     CHECK(format_mount_label("", "") == "");
 }
 
-TEST_CASE("empty profiles and labels change nothing", "[lsm]") {
-    CHECK_NOTHROW(apply_apparmor_profile(""));
-    CHECK_NOTHROW(apply_selinux_exec_label(""));
+TEST_CASE("empty profiles and labels give no exec attributes", "[lsm]") {
+    CHECK(lsm_exec_attrs("", "", LsmSupport{}).empty());
+    CHECK(lsm_exec_attrs("", "", LsmSupport{true, true}).empty());
 }
 
 TEST_CASE("without AppArmor a profile is skipped", "[lsm]") {
-    if (apparmor_enabled()) {
-        WARN("AppArmor is enabled on this host; the disabled path is not tested");
-        return;
-    }
-    // Nothing is written: /proc/self/attr/exec stays as it was.
-    CHECK_NOTHROW(apply_apparmor_profile("docker-default"));
+    CHECK(lsm_exec_attrs("docker-default", "", LsmSupport{false, false}).empty());
+}
+
+TEST_CASE("with AppArmor a profile becomes \"exec <profile>\" for the next execve", "[lsm]") {
+    auto attrs = lsm_exec_attrs("docker-default", "", LsmSupport{true, false});
+    REQUIRE(attrs.size() == 1);
+    CHECK(attrs[0].value == "exec docker-default");
+    // The LSM-specific file where the kernel has it (5.8+), the generic one otherwise.
+    bool specific = ::access("/proc/self/attr/apparmor/exec", F_OK) == 0;
+    CHECK(attrs[0].path == (specific ? "/proc/self/attr/apparmor/exec" : "/proc/self/attr/exec"));
 }
 
 TEST_CASE("without SELinux a label is an error and mount data is unchanged", "[lsm]") {
-    if (selinux_enabled()) {
-        WARN("SELinux is enabled on this host; the disabled path is not tested");
-        return;
-    }
     try {
-        apply_selinux_exec_label("system_u:system_r:container_t:s0");
+        (void)lsm_exec_attrs("", "system_u:system_r:container_t:s0", LsmSupport{true, false});
         FAIL("no error");
     } catch (const berth::Error& e) {
         CHECK(std::string(e.what()) == "selinux label is specified in config, but selinux is disabled or not supported");
     }
-    CHECK(selinux_mount_context("system_u:object_r:container_file_t:s0", "mode=755") == "mode=755");
+    if (!selinux_enabled())
+        CHECK(selinux_mount_context("system_u:object_r:container_file_t:s0", "mode=755") == "mode=755");
+}
+
+TEST_CASE("with SELinux a label is written to /proc/self/attr/exec", "[lsm]") {
+    auto attrs = lsm_exec_attrs("", "system_u:system_r:container_t:s0", LsmSupport{false, true});
+    REQUIRE(attrs.size() == 1);
+    CHECK(attrs[0].path == "/proc/self/attr/exec");
+    CHECK(attrs[0].value == "system_u:system_r:container_t:s0");
+}
+
+TEST_CASE("the host's LSMs are what apparmor_enabled and selinux_enabled say", "[lsm]") {
+    LsmSupport s = detect_lsm_support();
+    CHECK(s.apparmor == apparmor_enabled());
+    CHECK(s.selinux == selinux_enabled());
 }
