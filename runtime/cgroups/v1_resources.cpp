@@ -130,10 +130,12 @@ void apply_cpu(const V1Dirs& dirs, const spec::Resources& r) {
                       "cpuset.mems", c.mems);
 }
 
-void apply_pids(const V1Dirs& dirs, const spec::Resources& r) {
-    // Absent = leave alone; negative = no limit; 0 is a real limit (runtime-spec 1.3).
+void apply_pids(const V1Dirs& dirs, const spec::Resources& r, bool isUpdate) {
+    // Absent = leave alone; negative = no limit; 0 is a real limit at create
+    // (runtime-spec 1.3) but "unchanged" on update, like every other zero there.
     if (!r.pids || !r.pids->limit) return;
     int64_t limit = *r.pids->limit;
+    if (limit == 0 && isUpdate) return;
     write_setting("linux.resources.pids.limit", "the pids controller", need(dirs, "pids", "linux.resources.pids.limit"),
                   "pids.max", limit >= 0 ? std::to_string(limit) : "max");
 }
@@ -222,7 +224,7 @@ void apply_rdma(const V1Dirs& dirs, const spec::Resources& r) {
 void apply_v1_resources(const V1Dirs& dirs, const spec::Resources& r, bool isUpdate) {
     apply_memory(dirs, r, isUpdate);
     apply_cpu(dirs, r);
-    apply_pids(dirs, r);
+    apply_pids(dirs, r, isUpdate);
     apply_blkio(dirs, r);
     if (dirs.find("hugetlb")) apply_hugetlb(dirs, r);
     apply_network(dirs, r);

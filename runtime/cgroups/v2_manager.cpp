@@ -41,9 +41,20 @@ public:
 
     std::vector<std::string> directories() const override { return {dir_}; }
 
-    int clone_into_fd() const override { return fd_.get(); }
+    // -1 while pids.max=0 waits for the init: clone3(CLONE_INTO_CGROUP) is a
+    // fork into the cgroup, which that limit refuses (EAGAIN); the lifecycle
+    // then clones outside and calls add_process(), which migration allows.
+    int clone_into_fd() const override { return deferredZeroPids_ ? -1 : fd_.get(); }
 
     void add_process(pid_t pid) override {
+        join(pid);
+        if (deferredZeroPids_) {
+            write_setting("linux.resources.pids.limit", "the pids controller", dir_, "pids.max", "0");
+            deferredZeroPids_ = false;
+        }
+    }
+
+    void join(pid_t pid) {
         // EINVAL can mean the task is still being created (TASK_NEW): retry briefly, as runc does.
         for (int attempt = 0;; ++attempt) {
             int err = try_write_file(dir_, "cgroup.procs", std::to_string(pid));
@@ -57,7 +68,20 @@ public:
     }
 
     void apply(const spec::Resources& r, bool isUpdate) override {
-        apply_v2_resources(dir_, r, isUpdate);
+        if (!isUpdate && r.pids && r.pids->limit == 0 && !r.unified.count("pids.max")) {
+            // pids.max=0 before the init is in the cgroup would refuse its
+            // clone: written by add_process(), right after it joined.
+            spec::Resources rest = r;
+            rest.pids.reset();
+            apply_v2_resources(dir_, rest, isUpdate);
+            // Fail now, not after the clone, when the controller is missing.
+            auto current = read_file_if_exists(dir_, "pids.max");
+            write_setting("linux.resources.pids.limit", "the pids controller", dir_, "pids.max",
+                          current ? trim(*current) : "max");
+            deferredZeroPids_ = true;
+        } else {
+            apply_v2_resources(dir_, r, isUpdate);
+        }
         if (isUpdate && r.devices.empty()) return;
         if (in_user_namespace()) {
             spdlog::debug("in a user namespace: device rules for {} skipped", dir_);
@@ -127,6 +151,7 @@ public:
 private:
     std::string dir_;
     UniqueFd fd_;
+    bool deferredZeroPids_ = false;  // create: pids.limit 0, written once the init joined
 };
 
 }  // namespace

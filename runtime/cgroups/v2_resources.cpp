@@ -28,10 +28,12 @@ std::string limit_string(int64_t v) {
     return v == -1 ? "max" : std::to_string(v);
 }
 
-void apply_pids(const std::string& dir, const spec::Resources& r) {
-    // Absent = leave alone; negative = no limit; 0 is a real limit (runtime-spec 1.3).
+void apply_pids(const std::string& dir, const spec::Resources& r, bool isUpdate) {
+    // Absent = leave alone; negative = no limit; 0 is a real limit at create
+    // (runtime-spec 1.3) but "unchanged" on update, like every other zero there.
     if (!r.pids || !r.pids->limit) return;
     int64_t limit = *r.pids->limit;
+    if (limit == 0 && isUpdate) return;
     write_setting("linux.resources.pids.limit", "the pids controller", dir, "pids.max",
                   limit >= 0 ? std::to_string(limit) : "max");
 }
@@ -276,7 +278,7 @@ std::vector<std::string> v2_controllers_needed(const std::map<std::string, std::
 }
 
 void apply_v2_resources(const std::string& dir, const spec::Resources& r, bool isUpdate) {
-    apply_pids(dir, r);
+    apply_pids(dir, r, isUpdate);
     apply_memory(dir, r, isUpdate);
     apply_io(dir, r);
     apply_cpu(dir, r);
