@@ -2,8 +2,8 @@
 //
 // berth makes a container with one clone3() and no re-exec: the parent is the
 // `berth create` (or `run`) process, the child is the container's init, a copy
-// of the same process that sets the container up and finally execve()s the
-// user's program. They talk over a SOCK_SEQPACKET socketpair; each message is
+// of the same process that sets the container up and finally execs the
+// user's program through the exec trampoline (runtime/kernel/exec_trampoline.hpp). They talk over a SOCK_SEQPACKET socketpair; each message is
 // one packet: a type byte, then an optional payload.
 //
 //   parent                                   child (container init)
@@ -22,8 +22,7 @@
 //                         ---- Go ------->
 //                                            createContainer hooks (container namespaces),
 //                                            pivot_root, masked/readonly paths, sysctl,
-//                                            console, rlimits, user, capabilities, cwd,
-//                                            resolve args[0]
+//                                            console, rlimits, args[0] looked up
 //                         <--- Ready -----
 //   write state.json, pid file
 //                         ---- Commit --->
@@ -36,9 +35,12 @@
 //
 // `start` and init meet at <state dir>/exec.fifo (runc's protocol): start opens
 // it for reading, which unblocks init's open(); init writes one byte, runs the
-// startContainer hooks, loads seccomp and execve()s. The fifo fd is O_CLOEXEC,
-// so start reads EOF exactly when execve succeeded; if it failed, init writes
-// the error text first, and start reports it. start then removes the fifo:
+// startContainer hooks and the launch sequence (program_launch.hpp: seccomp,
+// user, capabilities, cwd, args[0]), and execs the sealed trampoline, which
+// execs the program. The fifo fd is close-on-exec in the program, so start
+// reads EOF exactly when the program's execve succeeded; if a step failed,
+// init (or the trampoline, as "berth-exec-failed <errno> <what>") writes the
+// error text first, and start reports it. start then removes the fifo:
 // "fifo exists" is how `state` tells created from running.
 #pragma once
 
