@@ -94,6 +94,13 @@ if [[ -f tests/vm/run-in-vm.sh ]]; then
     add_counts "$build/conformance-vm.log" "${PIPESTATUS[0]}"
 fi
 
+# berth under the real engines: containerd (ctr), Docker (+ docker-compose) and
+# podman on private daemons (tests/engines/README.md); about a minute. An
+# engine that cannot start prints its checks as "# SKIP reason".
+echo "test: berth under containerd, Docker and podman (tests/engines/run.sh)"
+bash tests/engines/run.sh --berth "$repo/$build/berth" 2>&1 | tee "$build/engines.log"
+add_counts "$build/engines.log" "${PIPESTATUS[0]}"
+
 # Not failures (other sessions may be testing on this machine), but worth a look.
 leftovers=$(ls -d /run/berth-test-* /sys/fs/cgroup/*/berth-test* 2>/dev/null; grep -E 'berth-(test|bundle)' /proc/self/mountinfo)
 [[ -z $leftovers ]] || printf 'test: warning: left behind after the tests:\n%s\n' "$leftovers"
