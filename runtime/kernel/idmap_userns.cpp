@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "common/error.hpp"
+#include "runtime/kernel/mount_api.hpp"
+#include "runtime/kernel/mount_options.hpp"
 
 namespace berth::kernel {
 namespace {
@@ -100,6 +103,61 @@ UniqueFd make_idmap_userns(const std::vector<spec::IdMapping>& uidMappings,
     UniqueFd ns(::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns) throw_errno("idmap user namespace: open " + proc + "/ns/user");
     return ns;
+}
+
+int IdmappedSources::tree_for(const spec::Mount& mount) const {
+    for (const auto& [entry, tree] : trees_)
+        if (entry == &mount) return tree.get();
+    return -1;
+}
+
+IdmappedSources prepare_idmapped_sources(const spec::Config& config, const std::string& bundle) {
+    IdmappedSources out;
+    if (!config.linux) return out;
+    const spec::Namespace* userns = nullptr;
+    for (const spec::Namespace& ns : config.linux->namespaces)
+        if (ns.type == spec::NamespaceType::User) userns = &ns;
+    if (!userns) return out;  // the container process is as privileged as we are
+
+    // One helper namespace for every mount that uses the container's mapping.
+    UniqueFd containerMapping;
+    for (const spec::Mount& m : config.mounts) {
+        const MountOptions o = parse_mount_options(m.options);
+        if (!o.idmap && m.uidMappings.empty() && m.gidMappings.empty()) continue;
+        if (!(o.bind() || m.type == "bind")) continue;  // apply_mount reports it
+        std::string source = m.source;
+        if (source.empty()) continue;  // apply_mount reports it
+        if (source.front() != '/') source = bundle + "/" + source;
+        const std::string dest = m.destination.empty() || m.destination.front() != '/' ? "/" + m.destination : m.destination;
+        const std::string what = "mount " + source + " on " + dest;
+        if (m.uidMappings.empty() != m.gidMappings.empty())
+            throw Error(what + ": uidMappings and gidMappings must be given together", EINVAL);
+
+        UniqueFd ownMapping;
+        int mapping = -1;
+        try {
+            if (!m.uidMappings.empty()) {
+                ownMapping = make_idmap_userns(m.uidMappings, m.gidMappings);
+                mapping = ownMapping.get();
+            } else {
+                if (!containerMapping && !userns->path.empty()) {
+                    containerMapping = UniqueFd(::open(userns->path.c_str(), O_RDONLY | O_CLOEXEC));
+                    if (!containerMapping) throw_errno("open user namespace " + userns->path);
+                } else if (!containerMapping) {
+                    if (config.linux->uidMappings.empty() || config.linux->gidMappings.empty())
+                        throw Error("idmap needs uidMappings and gidMappings, or a user namespace", EINVAL);
+                    containerMapping = make_idmap_userns(config.linux->uidMappings, config.linux->gidMappings);
+                }
+                mapping = containerMapping.get();
+            }
+        } catch (const Error& e) {
+            throw e.wrap(what);
+        }
+        UniqueFd tree = clone_mount(what, AT_FDCWD, source, (o.flags & MS_REC) != 0);
+        set_mount_attrs(what + ": set id mapping", tree.get(), MOUNT_ATTR_IDMAP, 0, o.idmapRecursive, mapping);
+        out.add(m, std::move(tree));
+    }
+    return out;
 }
 
 }  // namespace berth::kernel

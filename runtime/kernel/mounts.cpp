@@ -63,6 +63,10 @@ void check_proc_destination(const std::string& what, int targetFd, const std::st
 
 void mount_idmapped_bind(const MountContext& ctx, const spec::Mount& m, const MountOptions& o,
                          const std::string& source, int targetFd, const std::string& what) {
+    if (int prepared = ctx.idmappedSources ? ctx.idmappedSources->tree_for(m) : -1; prepared >= 0) {
+        attach_mount(what, prepared, targetFd);
+        return;
+    }
     std::vector<spec::IdMapping> uids = m.uidMappings;
     std::vector<spec::IdMapping> gids = m.gidMappings;
     if (uids.empty() && gids.empty()) {

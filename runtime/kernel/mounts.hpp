@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/unique_fd.hpp"
+#include "runtime/kernel/idmap_userns.hpp"
 #include "runtime/kernel/mount_options.hpp"
 #include "runtime/kernel/path_in_root.hpp"
 #include "spec/config.hpp"
@@ -51,6 +52,9 @@ struct MountContext {
     // an "idmap" mount that has none of its own.
     std::vector<spec::IdMapping> uidMappings;
     std::vector<spec::IdMapping> gidMappings;
+    // Id-mapped source trees the runtime made before the clone (a container
+    // with a user namespace cannot make them itself); null: none.
+    const IdmappedSources* idmappedSources = nullptr;
 };
 
 // Mounts one config entry inside the root (creating the destination), with

@@ -139,6 +139,7 @@ void prepare_rootfs(const RootfsContext& ctx) {
     mc.bundle = ctx.bundle;
     mc.userNamespace = ctx.userNamespace;
     mc.cgroupNamespace = has_namespace(ctx.config, spec::NamespaceType::Cgroup);
+    mc.idmappedSources = ctx.idmappedSources;
     if (ctx.config.linux) {
         mc.uidMappings = ctx.config.linux->uidMappings;
         mc.gidMappings = ctx.config.linux->gidMappings;

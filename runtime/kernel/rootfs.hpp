@@ -18,6 +18,7 @@
 
 #include <string>
 
+#include "runtime/kernel/idmap_userns.hpp"
 #include "spec/config.hpp"
 
 namespace berth::kernel {
@@ -29,6 +30,9 @@ struct RootfsContext {
     bool userNamespace = false;  // a new user namespace: devices are bind-mounted from the host, not mknod'ed
     bool noPivot = false;        // --no-pivot: MS_MOVE onto / + chroot instead of pivot_root (initramfs roots)
     bool terminal = false;       // process.terminal: create the /dev/console placeholder
+    // Id-mapped bind sources made by the runtime before the clone
+    // (prepare_idmapped_sources); null: the mounts make their own.
+    const IdmappedSources* idmappedSources = nullptr;
 };
 
 // What rootfsPropagation means for the two moments it matters.
