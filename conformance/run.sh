@@ -23,7 +23,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-out=${CONFORMANCE_OUT:-$repo/build-conformance}
+out=$(realpath -m "${CONFORMANCE_OUT:-$repo/build-conformance}")   # the driver runs from conformance/
 spec=${OCI_SPEC_DIR:-$repo/../shared/runtime-spec}
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 

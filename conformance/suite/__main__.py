@@ -42,7 +42,8 @@ def make_template(base, repo, checker):
     # Fixtures some checks use.
     with open(os.path.join(template, "etc/conf-secret"), "w") as f:
         f.write("secret\n")
-    for d in ("conf-ro", "conf-dev", "conf-order", "conf-nest", "mnt/late", "mnt/idmapped", "var/conf-cwd"):
+    for d in ("conf-ro", "conf-dev", "conf-order", "conf-nest", "mnt/late", "mnt/idmapped", "mnt/idmapped-own",
+              "var/conf-cwd"):
         os.makedirs(os.path.join(template, d), exist_ok=True)
     with open(os.path.join(template, "conf-dev/clash"), "w") as f:
         f.write("a regular file\n")

@@ -69,11 +69,8 @@ NOTES = {
                               "sentence says 'should' in lower case, which is not an RFC 2119 keyword"},
     "mounts.idmap-no-mappings": {"runc": "runc 1.1.5 has no idmapped mounts (runc 1.2) and passes 'idmap' to "
                                          "mount(2), which a bind mount ignores"},
-    "user-namespace.idmap-mount": {
-        "runc": "runc 1.1.5 has no idmapped mounts (runc 1.2)",
-        "berth": "berth refuses the idmap mount in a user namespace container (create fails on "
-                 "/proc/PID/uid_map: permission denied); reported",
-    },
+    "user-namespace.idmap-mount": {"runc": "runc 1.1.5 has no idmapped mounts (runc 1.2)"},
+    "user-namespace.idmap-own-mappings": {"runc": "runc 1.1.5 has no idmapped mounts (runc 1.2)"},
 }
 
 

@@ -120,14 +120,23 @@ def compare_lines(runs, host=None):
         notes = []
         failing = [n for n in names if n in per and per[n].status != "pass"]
         texts = {}
+        unexplained = []
         for n in failing:
             note = notes_mod.note_for(cid, n, host)
             if note:
                 texts.setdefault(note, []).append(n)
+            elif per[n].status == "skip":
+                texts.setdefault(f"skipped: {per[n].skip}", []).append(n)
+            else:
+                unexplained.append(n)
         for note, who in texts.items():
             notes.append(note if len(names) == 1 else f"{'/'.join(who)}: {note}.")
-        all_failed = all(per[n].status in ("fail", "should") for n in names if n in per)
-        if not notes and all_failed:
-            notes.append("no runtime passes: see the details in the TAP logs")
+        # A failure without a note is not understood yet: say so, never leave the cell empty.
+        if unexplained:
+            passing = [n for n in names if n in per and per[n].status == "pass"]
+            why = (f"a bug of the runtime ({'/'.join(passing)} pass{'es' if len(passing) == 1 else ''})" if passing
+                   else "no runtime passes")
+            notes.append(f"{'/'.join(unexplained)}: NOT EXPLAINED yet, {why}: see the details in "
+                         f"{', '.join(n + '.tap' for n in unexplained)}.")
         yield f"| {first.group}: {_clean(first.desc)} (`{cid}`) | " + " | ".join(cells) + " | " + \
             _clean(" ".join(notes)).replace("|", "\\|") + " |"

@@ -134,10 +134,22 @@ def user_namespace_idmap_mount(ctx):
         f.write("x\n")
     b.config["mounts"].append({"destination": "/mnt/idmapped", "type": "bind", "source": shared,
                                "options": ["bind", "idmap"]})
-    ctx.run_checks(b, [Expect("user-namespace.idmap-mount",
-                              "an idmap bind mount (container's mapping) shows a root-owned file as 0:0 inside",
-                              R("mounts.idmap-userns", "idmap: SHOULD"), "dev", "/mnt/idmapped/owned-by-root", "f",
-                              "-", "-", "-", 0, 0, level="SHOULD")])
+    # The mount's own mappings are host ids (as in crun and runc 1.2): host 0
+    # becomes 100007/200009, which the container's mapping shows as 7:9.
+    b.config["mounts"].append({"destination": "/mnt/idmapped-own", "type": "bind", "source": shared,
+                               "options": ["bind", "idmap"],
+                               "uidMappings": [{"containerID": 0, "hostID": 100007, "size": 1}],
+                               "gidMappings": [{"containerID": 0, "hostID": 200009, "size": 1}]})
+    ctx.run_checks(b, [
+        Expect("user-namespace.idmap-mount",
+               "an idmap bind mount (container's mapping) shows a root-owned file as 0:0 inside",
+               R("mounts.idmap-userns", "idmap: SHOULD"), "dev", "/mnt/idmapped/owned-by-root", "f",
+               "-", "-", "-", 0, 0, level="SHOULD"),
+        Expect("user-namespace.idmap-own-mappings",
+               "an idmap bind mount with its own mappings (host 0 -> 100007:200009) shows a root-owned file as 7:9",
+               R("mounts.idmap-apply", "idmap: SHOULD"), "dev", "/mnt/idmapped-own/owned-by-root", "f",
+               "-", "-", "-", 7, 9, level="SHOULD"),
+    ])
 
 
 @test("time-namespace")
