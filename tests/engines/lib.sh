@@ -3,6 +3,18 @@
 
 TAP_N=0 TAP_PASS=0 TAP_FAIL=0 TAP_SKIP=0
 FAILED_CHECKS=()
+# Time limits (seconds): one check, and the whole suite; checks that would
+# start after the budget is spent print "# SKIP" with the reason.
+CHECK_TIMEOUT=${CHECK_TIMEOUT:-180}
+ENGINE_BUDGET=${ENGINE_BUDGET:-600}
+
+# descendants PID: every process below PID, children first.
+descendants() {
+    local p
+    for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+        descendants "$p"; echo "$p"
+    done
+}
 
 # check "engine: what" FUNCTION [ARGS...]: runs FUNCTION (its output goes to a
 # log), prints one TAP line. A function that returns 77 is a skip; its last
@@ -15,9 +27,21 @@ check() {
         echo "ok $TAP_N - $name # SKIP not selected by ONLY"
         TAP_SKIP=$((TAP_SKIP + 1)); return 0
     fi
-    local t0=$SECONDS
-    ( set +e; "$@" ) >"$log" 2>&1 </dev/null
-    rc=$?
+    if ((SECONDS - T_START >= ENGINE_BUDGET)); then
+        echo "ok $TAP_N - $name # SKIP the suite's time budget (${ENGINE_BUDGET}s) is spent"
+        TAP_SKIP=$((TAP_SKIP + 1)); return 0
+    fi
+    local t0=$SECONDS cpid wpid
+    ( set +e; "$@" ) >"$log" 2>&1 </dev/null &
+    cpid=$!
+    # a hung check fails after CHECK_TIMEOUT: its process tree gets SIGTERM
+    # (engine clients run under timeout(1), which passes it on)
+    ( sleep "$CHECK_TIMEOUT"; kill -TERM $(descendants "$cpid") "$cpid" ) >/dev/null 2>&1 &
+    wpid=$!
+    wait "$cpid"; rc=$?
+    kill $(descendants "$wpid") "$wpid" 2>/dev/null
+    wait "$wpid" 2>/dev/null
+    ((rc == 143 && SECONDS - t0 >= CHECK_TIMEOUT)) && echo "FAIL the check did not finish in ${CHECK_TIMEOUT}s" >>"$log"
     if ((rc == 0)); then
         echo "ok $TAP_N - $name ($((SECONDS - t0))s)"; TAP_PASS=$((TAP_PASS + 1))
     elif ((rc == 77)); then

@@ -9,6 +9,7 @@
 #                             [--engines "containerd docker podman"] [--only REGEX]
 # env:   ENGINE_RUNTIME=berth|runc  BERTH=PATH  ENGINES=...  ONLY=REGEX
 #        ENGINE_NO_INSTALL=1 (do not apt-get install missing packages)
+#        CHECK_TIMEOUT=180 (seconds, one check)  ENGINE_BUDGET=600 (seconds, the suite)
 #        ENGINE_EVAL='shell code' (debugging: run it once each engine is up, with
 #        the functions D, P, ctr_ at hand, e.g. ENGINE_EVAL='P info' --only none)
 set -uo pipefail
@@ -26,7 +27,7 @@ while (($#)); do
         --berth) BERTH=$2; shift 2 ;;
         --engines) ENGINES=$2; shift 2 ;;
         --only) ONLY=$2; shift 2 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
