@@ -242,7 +242,7 @@ dk_missing_binary() {
 dk_cgroups() {
     dk_sleeper be-cg || return 1
     local pid; pid=$(dk_state be-cg .State.Pid)
-    cgroup_placement_ok "$pid" "$E_CG"; local rc=$?
+    runtime_holds "$(dk_id be-cg)" "$pid" && cgroup_placement_ok "$pid" "$E_CG"; local rc=$?
     e_rm be-cg >/dev/null
     return $rc
 }
@@ -301,7 +301,7 @@ CLI_CHECKS=(
     "ENG: --privileged|dk_privileged"
     "ENG: a failing create shows the runtime's error|dk_error"
     "ENG: a missing binary exits 127, naming it|dk_missing_binary"
-    "ENG: container cgroups below the absolute parent, none in process_api|dk_cgroups"
+    "ENG: run by the runtime under test, cgroups below the absolute parent, none in process_api|dk_cgroups"
     "ENG: bridge network mynetwork, front fetches backend by name|dk_network"
 )
 DOCKER_CHECKS=("${CLI_CHECKS[@]/#ENG:/docker:}"

@@ -172,6 +172,20 @@ cgroup_placement_ok() {
     expect_match "memory cgroup below $2" ":memory:$2/" "$cg" && expect_match "pids cgroup below $2" ":pids:$2/" "$cg"
 }
 
+# runtime_holds ID PID: the runtime under test keeps container ID in one of the
+# suite's state roots and reports it running as PID: the engine called this
+# runtime, not its default one. (runc and berth both keep ROOT/ID/state.json.)
+runtime_holds() {
+    local id=$1 pid=$2 f root st
+    f=$(find "$B/containerd/runc-root" "$B/docker/exec" "$B/podman/rt-root" -maxdepth 4 \
+             -path "*/$id/state.json" 2>/dev/null | head -n 1)
+    [[ -n $f ]] || { fail "no state of $id in the suite's runtime roots"; return 1; }
+    root=$(dirname "$(dirname "$f")")
+    st=$("$RT_BIN" --root "$root" state "$id") || { fail "$RT_BIN --root $root state $id"; return 1; }
+    echo "$RT_BIN --root $root state $id: $st"
+    expect_match "status" '"status": *"running"' "$st" && expect_match "pid" "\"pid\": *$pid[^0-9]" "$st"
+}
+
 # The host's bounding set lacks capabilities (this VM's does): runc refuses
 # --privileged there, berth warns and runs.
 host_bounding_full() {

@@ -115,7 +115,7 @@ cleanup() {
     stop_pid "$CTD_PID" containerd
     # 3. containers a dead engine left behind: delete them with the runtime
     #    on the suite's own state roots, then shims/conmon that still run
-    for root in "$B"/containerd/runc-root/* "$B"/docker/exec/runtime-* "$B"/podman/rt-root; do
+    for root in "$B"/containerd/runc-root/* "$B"/docker/exec/runtime-*/* "$B"/podman/rt-root; do
         [[ -d $root ]] || continue
         for p in $("$RT_BIN" --root "$root" list -q 2>/dev/null); do
             "$RT_BIN" --root "$root" delete --force "$p" >/dev/null 2>&1
