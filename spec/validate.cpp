@@ -181,12 +181,6 @@ public:
                                     std::to_string(proc.rlimits[i].hard));
             }
         }
-        if (proc.oomScoreAdj) {
-            // The kernel's OOM_SCORE_ADJ_MIN..OOM_SCORE_ADJ_MAX.
-            Path p = at.field("oomScoreAdj");
-            if (*proc.oomScoreAdj < -1000 || *proc.oomScoreAdj > 1000)
-                c_.out_of_range(p, std::to_string(*proc.oomScoreAdj), "-1000 to 1000");
-        }
         if (proc.ioPriority) {
             Path p = at.field("ioPriority");
             Path cp = p.field("class");
