@@ -167,6 +167,24 @@ public:
             if (!is_absolute(proc.cwd)) c_.fail(p, quote(proc.cwd) + " is not an absolute path");
         }
         {
+            // (uid_t)-1 is no user: setresuid(2)/setresgid(2) read it as
+            // "leave unchanged", and the process would stay root.
+            Path up = at.field("user");
+            if (proc.user.uid == UINT32_MAX) {
+                Path p = up.field("uid");
+                c_.out_of_range(p, std::to_string(proc.user.uid), "0 to 4294967294");
+            }
+            if (proc.user.gid == UINT32_MAX) {
+                Path p = up.field("gid");
+                c_.out_of_range(p, std::to_string(proc.user.gid), "0 to 4294967294");
+            }
+            // setgroups(2) takes at most NGROUPS_MAX (65536) groups.
+            if (proc.user.additionalGids.size() > 65536) {
+                Path p = up.field("additionalGids");
+                c_.fail(p, std::to_string(proc.user.additionalGids.size()) + " groups, more than the kernel's 65536");
+            }
+        }
+        {
             Path p = at.field("rlimits");
             std::set<std::string_view> seen;
             for (std::size_t i = 0; i < proc.rlimits.size(); ++i) {
