@@ -1,7 +1,7 @@
 // The out-of-line parts of fmt and spdlog (what Debian's libfmt.so and
-// libspdlog.so provide), compiled into one object so that bench/static-link.sh
-// can link berth without any C++ shared library. Built with
-// -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL, as berth's own objects are.
+// libspdlog.so provide), compiled once into berth_spdlog when berth is built
+// with BERTH_STATIC_LIBS (the default), so berth needs no C++ shared library.
+// Built with -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL, as every berth object is.
 #include <fmt/format-inl.h>
 
 FMT_BEGIN_NAMESPACE
