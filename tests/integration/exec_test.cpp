@@ -327,6 +327,25 @@ TEST_CASE("exec: --cwd and -e, which overrides the container's variable", "[exec
     CHECK(terms == std::vector<std::string>{"TERM=dumb"});
 }
 
+TEST_CASE("exec: HOME comes from the container's /etc/passwd unless the process sets it", "[exec]") {
+    // runc sets HOME for exec'd processes as for the init.
+    ExecFixture f;
+    f.run_detached();
+    auto r = f.exec({}, {"sh", "-c", "echo $HOME"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "/root\n");
+    r = f.exec({"-u", "65534"}, {"sh", "-c", "echo $HOME"});
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "/nonexistent\n");
+    r = f.exec({"-u", "4242"}, {"sh", "-c", "echo $HOME"});
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "/\n");
+    r = f.exec({"-e", "HOME=/elsewhere"}, {"sh", "-c", "echo $HOME"});
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "/elsewhere\n");
+}
+
 TEST_CASE("exec: 8 concurrent execs into one container", "[exec]") {
     ExecFixture f;
     f.run_detached();
