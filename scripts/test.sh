@@ -87,7 +87,8 @@ fi
 echo "test: OCI runtime-spec conformance (conformance/run.sh)"
 RUNTIME="$repo/$build/berth" CONFORMANCE_OUT="$repo/$build/conformance" conformance/run.sh 2>&1 | tee "$build/conformance.log"
 add_counts "$build/conformance.log" "${PIPESTATUS[0]}"
-# The same suite for berth in the pure cgroup v2 VM (tests/vm/; 2-3 minutes under TCG).
+# The same suite for berth in the pure cgroup v2 VM (tests/vm/): about 4 minutes
+# under TCG on the 2-core host with a load of 19 (the suite itself 194 s of it).
 if [[ -f tests/vm/run-in-vm.sh ]]; then
     echo "test: OCI runtime-spec conformance in the cgroup v2 VM (conformance/run.sh --vm)"
     RUNTIME="$repo/$build/berth" CONFORMANCE_OUT="$repo/$build/conformance" conformance/run.sh --vm 2>&1 | tee "$build/conformance-vm.log"
