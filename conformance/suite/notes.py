@@ -25,6 +25,9 @@ NOTES = {
         "runc": "runc's `delete` of a created container kills and removes it (a deliberate runc behaviour that "
                 "contradicts runtime.md#delete)",
         "crun": "crun's `delete` of a created container kills and removes it, as runc's does",
+        "berth": "deliberate since commit d28ff4a: berth's `delete` of a created container kills and removes it, "
+                 "as runc's does, because containerd's shim deletes a created task (a failed or abandoned start) "
+                 "with a plain `delete`; drop-in compatibility chosen over runtime.md#delete",
     },
     "lifecycle.kill-created": {"*": "follows from lifecycle.delete-created: the created container was already removed"},
     "process.scheduler": {"runc": RUNC_OLD + " (scheduler: spec 1.2)", "crun": CRUN_OLD + " (scheduler: spec 1.2)"},
