@@ -92,7 +92,8 @@ static void put(int fd, const char* s, unsigned long n) {
 
 static void put_str(int fd, const char* s) { put(fd, s, length(s)); }
 
-__attribute__((noreturn)) static void fail(int fd, long err, const char* verb, const char* what) {
+/* "berth-exec-failed <errno> <verb><what>", then ` to "<value>"` if value is given. */
+__attribute__((noreturn)) static void fail(int fd, long err, const char* verb, const char* what, const char* value) {
     char digits[24];
     int i = (int)sizeof digits;
     unsigned long e = (unsigned long)(err < 0 ? -err : err);
@@ -107,6 +108,11 @@ __attribute__((noreturn)) static void fail(int fd, long err, const char* verb, c
         put_str(fd, " ");
         put_str(fd, verb);
         put_str(fd, what);
+        if (value) {
+            put_str(fd, " to \"");
+            put_str(fd, value);
+            put_str(fd, "\"");
+        }
     }
     sys3(NR_exit_group, 127, 0, 0);
     for (;;) {
@@ -130,18 +136,18 @@ __attribute__((noreturn, used)) void trampoline_main(long* sp) {
     char** envp = argv + argc + 1;
     long report = -1, attrs = 0;
     if (argc < 5 || !parse_int(argv[1], &report) || !parse_int(argv[2], &attrs) || argc < 5 + 2 * attrs)
-        fail(-1, 22 /* EINVAL */, "", "");
+        fail(-1, 22 /* EINVAL */, "", "", 0);
     char** arg = argv + 3;
     for (long i = 0; i < attrs; ++i, arg += 2) {
         long fd = sys4(NR_openat, AT_FDCWD, (long)arg[0], O_WRONLY | O_CLOEXEC, 0);
-        if (fd < 0) fail((int)report, fd, "open ", arg[0]);
+        if (fd < 0) fail((int)report, fd, "set ", arg[0], arg[1]);
         unsigned long n = length(arg[1]);
         long w = sys3(NR_write, fd, (long)arg[1], (long)n);
-        if (w < 0) fail((int)report, w, "write ", arg[0]);
-        if ((unsigned long)w != n) fail((int)report, 5 /* EIO */, "write ", arg[0]);
+        if (w < 0) fail((int)report, w, "set ", arg[0], arg[1]);
+        if ((unsigned long)w != n) fail((int)report, 5 /* EIO */, "set ", arg[0], arg[1]);
         sys3(NR_close, fd, 0, 0);
     }
     sys3(NR_fcntl, report, F_SETFD, FD_CLOEXEC);
     long err = sys3(NR_execve, (long)arg[0], (long)(arg + 1), (long)envp);
-    fail((int)report, err, "exec ", arg[0]);
+    fail((int)report, err, "exec ", arg[0], 0);
 }

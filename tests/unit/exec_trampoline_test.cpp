@@ -139,7 +139,7 @@ TEST_CASE("an attribute write that fails is reported and nothing runs", "[trampo
     Outcome o = run_through_trampoline(e);
     CHECK(o.status == 127);
     CHECK(o.out.empty());
-    CHECK(describe_exec_report(o.report) == "open /nonexistent/attr/exec: no such file or directory");
+    CHECK(describe_exec_report(o.report) == "set /nonexistent/attr/exec to \"value\": no such file or directory");
 }
 
 TEST_CASE("attributes are written before the program runs", "[trampoline]") {
