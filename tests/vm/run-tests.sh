@@ -48,8 +48,10 @@ spec=$(realpath -m "$repo/../shared/runtime-spec")
 mkdir -p "$vmdir"
 results=$(mktemp -d "$vmdir/results.XXXXXX")
 trap 'rm -rf "$results"' EXIT
-log=$vmdir/last-tests.log
-rm -f "$vmdir/last-tests.xml"
+# This run's log is private (several sessions may run the VM at once, and a
+# shared log written by two tees ends up garbled); last-tests.log/.xml are
+# copies of the latest run.
+log=$results/console.log
 
 # Inside: the checks, then ctest; each part's status goes to the results dir
 # so one failing part does not hide the other.
@@ -65,11 +67,14 @@ echo "vm: booting the cgroup v2 VM (tests: $regex${exclude:+, except $exclude}, 
 "$here/run-in-vm.sh" --timeout "$timeout" "${shares[@]}" --share-rw "$results" \
     --env BERTH_BUILD_DIR="$build" --cwd "$build" -- bash -c "$guest_script" 2>&1 | tee "$log"
 vm_status=${PIPESTATUS[0]}
-[[ -f $results/ctest.xml ]] && cp "$results/ctest.xml" "$vmdir/last-tests.xml"
+cp "$log" "$vmdir/last-tests.log.$$" && mv -f "$vmdir/last-tests.log.$$" "$vmdir/last-tests.log"
+[[ -f $results/ctest.xml ]] && cp "$results/ctest.xml" "$vmdir/last-tests.xml.$$" &&
+    mv -f "$vmdir/last-tests.xml.$$" "$vmdir/last-tests.xml"
 
 passed=0 failed=0
-checks_ok=$(grep -c '^vm-check: ok ' "$log")
-checks_failed=$(grep -c '^vm-check: FAIL ' "$log")
+# -a: test output may hold binary bytes; the counts must not turn into "binary file matches".
+checks_ok=$(grep -a -c '^vm-check: ok ' "$log")
+checks_failed=$(grep -a -c '^vm-check: FAIL ' "$log")
 passed=$((passed + checks_ok))
 failed=$((failed + checks_failed))
 if [[ ! -f $results/checks.status ]]; then
@@ -80,14 +85,14 @@ elif [[ $(cat "$results/checks.status") != 0 && $checks_failed == 0 ]]; then
 fi
 
 # "100% tests passed, 0 tests failed out of 12" (or "No tests were found")
-line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
+line=$(grep -a -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
 ctest_status=$(cat "$results/ctest.status" 2>/dev/null || echo missing)
 if [[ -n $line ]]; then
     read -r ct_failed ct_total < <(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1 \2/' <<<"$line")
     passed=$((passed + ct_total - ct_failed))
     failed=$((failed + ct_failed))
     ((ct_failed > 0)) || [[ $ctest_status == 0 ]] || failed=$((failed + 1))
-elif grep -q 'No tests were found' "$log"; then
+elif grep -a -q 'No tests were found' "$log"; then
     echo "vm: no test matches '$regex' in $build"
 elif [[ $ctest_status != 0 ]]; then
     echo "vm: ctest did not finish (status $ctest_status, VM status $vm_status)"
