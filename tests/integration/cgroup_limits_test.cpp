@@ -165,11 +165,13 @@ const int64_t kMiB = 1024 * 1024;
 
 }  // namespace
 
-TEST_CASE("cgroup limits: a memory limit OOM-kills the allocating process, exit 137, events reports oom",
+TEST_CASE("cgroup limits: a memory limit OOM-kills the allocating process / exit 137 / events reports oom",
           "[cgroup][v1][v2]") {
     INFO(backend_name());
     // dd's 128 MiB buffer is anonymous memory that read(/dev/zero) really
-    // touches; the limit is 32 MiB without swap (memory+swap = limit).
+    // touches; the limit is 32 MiB without swap (memory+swap = limit). The
+    // init lives 1 s past the kill: `events` polls every 200 ms and stops at
+    // the first poll that finds the container stopped (see the cgtests report).
     Box box("echo ready > /mnt/ready; while [ ! -e /mnt/go ]; do sleep 0.05; done; "
             "dd if=/dev/zero of=/dev/null bs=128M count=1; rc=$?; echo $rc > /mnt/rc; sleep 1; exit $rc");
     box.resources()["memory"] = {{"limit", 32 * kMiB}, {"swap", 32 * kMiB}};
@@ -229,7 +231,7 @@ TEST_CASE("cgroup limits: a memory limit OOM-kills the allocating process, exit 
     CHECK(describe_leftovers(box.root, box.b, box.id) == "");
 }
 
-TEST_CASE("cgroup limits: pids.max stops a fork bomb, the container survives and is cleaned up", "[cgroup][v1][v2]") {
+TEST_CASE("cgroup limits: pids.max stops a fork bomb / the container survives and is cleaned up", "[cgroup][v1][v2]") {
     INFO(backend_name());
     // The bomb is a child shell (ash exits when a fork fails); it logs each
     // background sleep it started. Afterwards init execs (no fork needed).
@@ -259,7 +261,7 @@ TEST_CASE("cgroup limits: pids.max stops a fork bomb, the container survives and
     box.remove();
 }
 
-TEST_CASE("cgroup limits: pids limit 0 is a real limit (create works, nothing can fork)", "[cgroup][v1][v2]") {
+TEST_CASE("cgroup limits: pids limit 0 is a real limit (create works / nothing can fork)", "[cgroup][v1][v2]") {
     INFO(backend_name());
     Box box("echo ready > /mnt/ready; (echo child > /mnt/child); echo after > /mnt/after");
     box.resources()["pids"] = {{"limit", 0}};
@@ -300,7 +302,7 @@ TEST_CASE("cgroup limits: cpu.max throttles a busy loop (nr_throttled grows)", "
     box.remove();
 }
 
-TEST_CASE("cgroup limits: pause stops progress, resume restarts it", "[cgroup][v1][v2]") {
+TEST_CASE("cgroup limits: pause stops progress / resume restarts it", "[cgroup][v1][v2]") {
     INFO(backend_name());
     Box box("i=0; echo ready > /mnt/ready; while :; do i=$((i+1)); echo $i > /mnt/counter.new; "
             "mv /mnt/counter.new /mnt/counter 2>/dev/null || true; done");
@@ -360,7 +362,7 @@ TEST_CASE("cgroup limits: kill -9 of a paused container stops it", "[cgroup][v1]
     CHECK(describe_leftovers(box.root, box.b, box.id) == "");
 }
 
-TEST_CASE("cgroup limits: update changes memory, pids and cpu of a running container; zero leaves a limit alone",
+TEST_CASE("cgroup limits: update changes memory / pids / cpu of a running container and a zero leaves a limit alone",
           "[cgroup][v1][v2]") {
     INFO(backend_name());
     Box box("echo ready > /mnt/ready; exec sleep 300");
@@ -449,7 +451,7 @@ TEST_CASE("cgroup limits: update changes memory, pids and cpu of a running conta
     box.remove();
 }
 
-TEST_CASE("cgroup limits: device rules deny and allow opening devices; update replaces the rules", "[cgroup][v1][v2]") {
+TEST_CASE("cgroup limits: device rules deny and allow opening devices / update replaces the rules", "[cgroup][v1][v2]") {
     INFO(backend_name());
     // Nodes made inside the container (mknod of any c/b device is in the
     // default rules; opening is what the rules decide): c 1:3 (null, allowed
@@ -539,7 +541,7 @@ TEST_CASE("cgroup limits: nothing is left in any hierarchy after a failed create
     }
 }
 
-TEST_CASE("cgroup limits: memory, pids and cpu limits show in the backend's files; hybrid joins the unified "
+TEST_CASE("cgroup limits: memory / pids / cpu limits show in the backend files / hybrid joins the unified "
           "hierarchy at the same path",
           "[cgroup][v1][v2]") {
     INFO(backend_name());
