@@ -195,6 +195,7 @@ void send_listener(const ExecPlan& plan, int agent, int listener, pid_t hostPid)
 
 [[noreturn]] void exec_child(const ExecPlan& plan, SyncChannel& ch) noexcept {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // CVE-2019-5736: /proc/<us>/exe stays out of reach
+    ::setsid();  // as the init: out of the caller's session, signals come through `exec`
     try {
         std::string payload;
         if (ch.receive(&payload) != SyncMsg::Go) throw Error("exec: unexpected message from the runtime");

@@ -201,6 +201,9 @@ void run_init(const InitPlan& plan, SyncChannel& ch) noexcept {
     // Not dumpable until execve: no container process may open /proc/<us>/exe
     // (the berth binary) or our memory (CVE-2019-5736).
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // A session of its own, as runc's init: the caller's terminal signals
+    // (^C, SIGHUP) reach the container only as `run` forwards them, once.
+    ::setsid();
     for (int fd : plan.closeInChild) ::close(fd);
     pid_t pid = 0;
     UniqueFd seccompAgent;

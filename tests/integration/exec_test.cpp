@@ -346,6 +346,16 @@ TEST_CASE("exec: HOME comes from the container's /etc/passwd unless the process 
     CHECK(r.out == "/elsewhere\n");
 }
 
+TEST_CASE("exec: the process leads its own session", "[exec]") {
+    ExecFixture f;
+    f.run_detached();
+    auto r = f.exec({}, {"sh", "-c", "read pid comm state ppid pgrp session rest </proc/self/stat; "
+                                     "[ $session = $$ ] && [ $pgrp = $$ ] && echo leader"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "leader\n");
+}
+
 TEST_CASE("exec: 8 concurrent execs into one container", "[exec]") {
     ExecFixture f;
     f.run_detached();

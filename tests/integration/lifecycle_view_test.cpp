@@ -621,6 +621,18 @@ TEST_CASE("lifecycle view: containers joining another's namespaces by path (a po
     CHECK(describe_leftovers(root, sandbox, sid) == "");
 }
 
+TEST_CASE("lifecycle view: the init leads its own session and process group", "[lifecycle]") {
+    // As runc's init: the caller's terminal and process group are not the container's.
+    TestRoot root;
+    TestBundle b;
+    b.write();
+    auto r = run_in(root, b, {"sh", "-c", "read pid comm state ppid pgrp session rest </proc/self/stat; "
+                                          "echo $$ $pgrp $session"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "1 1 1\n");
+}
+
 TEST_CASE("lifecycle view: a session keyring per container unless --no-new-keyring", "[lifecycle]") {
     TestRoot root;
     TestBundle b;
