@@ -256,6 +256,45 @@ TEST_CASE("CVE-2019-5736: in a user namespace the berth binary a container runs 
     CHECK(copy.unchanged());
 }
 
+TEST_CASE("CVE-2019-5736: the exec trampoline runs under seccomp profiles that refuse what it uses",
+          "[security][cve-2019-5736][seccomp]") {
+    // The trampoline's memfd is made before the filter is loaded; the
+    // trampoline is exec'd with execveat, or with execve of /proc/self/fd/N
+    // when the profile refuses execveat. A profile that refuses both cannot
+    // run any program, and start says so.
+    TestRoot root;
+    auto profile = [](std::vector<std::string> names) {
+        return nlohmann::json{{"defaultAction", "SCMP_ACT_ALLOW"},
+                              {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+                              {"syscalls", {{{"names", names}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}};
+    };
+    for (const auto& names : std::vector<std::vector<std::string>>{{"execveat"}, {"memfd_create"}}) {
+        DYNAMIC_SECTION("refusing " << names[0]) {
+            TestBundle bundle;
+            bundle.config["linux"]["seccomp"] = profile(names);
+            bundle.set_args({"sh", "-c", "echo ran"});
+            bundle.write();
+            auto r = root.run({"run", "--bundle", bundle.dir, unique_id("sec-tramp")});
+            INFO(r.err);
+            CHECK(r.status == 0);
+            CHECK(r.out == "ran\n");
+        }
+    }
+    SECTION("refusing execve and execveat") {
+        TestBundle bundle;
+        bundle.config["linux"]["seccomp"] = profile({"execve", "execveat"});
+        bundle.set_args({"sh", "-c", "echo ran"});
+        bundle.write();
+        const std::string id = unique_id("sec-tramp");
+        auto r = root.run({"run", "--bundle", bundle.dir, id});
+        INFO(r.err);
+        CHECK(r.status == 1);
+        CHECK(r.out.empty());
+        CHECK(r.err.find("exec trampoline: operation not permitted") != npos);
+        CHECK(root.run({"delete", "--force", id}).status == 0);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // CVE-2024-21626: host file descriptors reaching the container.
 // ---------------------------------------------------------------------------
