@@ -520,6 +520,10 @@ TEST_CASE("cgroup limits: nothing is left in any hierarchy after a failed create
         box.resources()["cpu"] = {{"quota", 500}, {"period", 100000}};
         expect = "linux.resources.cpu";
     }
+    SECTION("a memory+swap limit below the memory limit") {
+        box.resources()["memory"] = {{"limit", 64 * kMiB}, {"swap", 32 * kMiB}};
+        expect = "linux.resources.memory";
+    }
     SECTION("cpuset.cpus naming a cpu that does not exist") {
         box.resources()["cpu"] = {{"cpus", "4095"}};
         expect = "linux.resources.cpu.cpus";
