@@ -93,7 +93,9 @@ public:
     // A directory fd of the cgroup2 cgroup for clone3(CLONE_INTO_CGROUP), or
     // -1 when there is none (legacy). On hybrid it places the child only in
     // the cgroup2 hierarchy: add_process() is still needed for the v1 ones.
-    // Owned by the manager.
+    // Also -1 on v2 after a create-time apply() with pids.limit 0: clone3
+    // into a cgroup whose pids.max is 0 fails, so pids.max is written by
+    // add_process() once the init has joined. Owned by the manager.
     virtual int clone_into_fd() const = 0;
     // Writes pid to cgroup.procs in every hierarchy (hybrid: also the unified one).
     virtual void add_process(pid_t pid) = 0;

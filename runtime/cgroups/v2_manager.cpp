@@ -54,19 +54,6 @@ public:
         }
     }
 
-    void join(pid_t pid) {
-        // EINVAL can mean the task is still being created (TASK_NEW): retry briefly, as runc does.
-        for (int attempt = 0;; ++attempt) {
-            int err = try_write_file(dir_, "cgroup.procs", std::to_string(pid));
-            if (err == 0) return;
-            if (err == EINVAL && attempt < 5) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(30));
-                continue;
-            }
-            throw_errno("add process " + std::to_string(pid) + " to cgroup " + dir_, err);
-        }
-    }
-
     void apply(const spec::Resources& r, bool isUpdate) override {
         if (!isUpdate && r.pids && r.pids->limit == 0 && !r.unified.count("pids.max")) {
             // pids.max=0 before the init is in the cgroup would refuse its
@@ -149,6 +136,19 @@ public:
     OomWatch watch_oom() const override { return OomWatch::for_v2(dir_); }
 
 private:
+    void join(pid_t pid) {
+        // EINVAL can mean the task is still being created (TASK_NEW): retry briefly, as runc does.
+        for (int attempt = 0;; ++attempt) {
+            int err = try_write_file(dir_, "cgroup.procs", std::to_string(pid));
+            if (err == 0) return;
+            if (err == EINVAL && attempt < 5) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(30));
+                continue;
+            }
+            throw_errno("add process " + std::to_string(pid) + " to cgroup " + dir_, err);
+        }
+    }
+
     std::string dir_;
     UniqueFd fd_;
     bool deferredZeroPids_ = false;  // create: pids.limit 0, written once the init joined
