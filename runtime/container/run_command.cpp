@@ -16,9 +16,21 @@ namespace berth::container {
 
 namespace {
 
-void delete_quietly(CreatedContainer& c) {
+// True when the container has a pid namespace of its own (not a joined one).
+bool own_pid_namespace(const spec::Config& config) {
+    if (!config.linux) return false;
+    for (const auto& ns : config.linux->namespaces)
+        if (ns.type == spec::NamespaceType::Pid) return ns.path.empty();
+    return false;
+}
+
+// initReaped: we reaped the init. With its own pid namespace every other
+// process of the container died with it (the kernel kills the namespace when
+// its init exits), so kill_and_wait has nothing left to do; destroy_container
+// still kills whatever else sits in the cgroup before removing it.
+void delete_quietly(CreatedContainer& c, bool initReaped = false) {
     try {
-        kill_and_wait(c.record);  // whatever is left in its cgroup
+        if (!initReaped || !own_pid_namespace(c.config)) kill_and_wait(c.record);
         destroy_container(c.dir, &c.record);
     } catch (const Error& e) {
         spdlog::warn("run: delete: {}", e.what());
@@ -74,7 +86,7 @@ int run(const GlobalOptions& g, const RunOptions& o) {
             if (e.code() == ENOENT) return code;  // deleted meanwhile (delete --force)
             throw;
         }
-        delete_quietly(c);
+        delete_quietly(c, /*initReaped=*/true);
     }
     return code;
 }
