@@ -7,7 +7,7 @@
 #   BENCH_SEQUENTIAL=100   runs in case (e);  BENCH_PARALLEL=10  runs in case (f)
 #   BENCH_CASES=a,b,c,d,e,f,g,rss   subset of cases
 #   BENCH_MAX_LOAD=2.0     wait (up to BENCH_LOAD_WAIT=300 s) for the 1-minute load to drop below this
-#   BENCH_BUILD_DIR=build-bench   berth is built there (Release) unless BENCH_NO_BUILD=1
+#   BENCH_BUILD_DIR=build-bench   berth is built there (RelWithDebInfo, as scripts/setup.sh) unless BENCH_NO_BUILD=1
 #   BERTH=/path/to/berth   benchmark this binary instead (implies no build)
 #   BERTH_B=/path/to/berth a second berth binary in extra columns (A/B of a change, e.g. build-bench/berth-static)
 #   BENCH_STATE_ON_DISK=1  keep the runtimes' state (--root) on the disk under /run instead of a tmpfs
@@ -35,18 +35,13 @@ py=/usr/bin/python3   # Debian's, not a pyenv one on PATH
 [[ -x $py ]] || die "$py missing (apt-get install python3)"
 command -v unshare >/dev/null || die "unshare missing (util-linux)"
 
-# ---- berth, Release ----
+# ---- berth, built as the project ships it (scripts/setup.sh: RelWithDebInfo, static-pie) ----
 if [[ -n ${BERTH:-} ]]; then
     berth=$BERTH
 else
     berth=$build/berth
     if [[ -z ${BENCH_NO_BUILD:-} ]]; then
-        if [[ ! -f $build/build.ninja ]]; then
-            # -Wno-error=restrict: GCC 12 at -O3 reports a false -Wrestrict in
-            # libstdc++'s char_traits (spec/default_config.cpp), fatal under -Werror.
-            cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBERTH_TESTS=OFF \
-                -DCMAKE_CXX_FLAGS="-Wno-error=restrict" >&2
-        fi
+        cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_TESTS=OFF >/dev/null
         nice cmake --build "$build" --target berth -j"${BENCH_JOBS:-2}" >&2
     fi
 fi
