@@ -1,4 +1,5 @@
 // create, start, state, kill, delete, list: the lifecycle commands of runtime.md.
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -100,6 +101,11 @@ int kill(const GlobalOptions& g, const KillOptions& o) {
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, rec.pid, 0)));
     if (!pidfd || !kernel::process_is_alive(rec.pid, rec.pidStartTime)) throw Error("container not running");
     if (::syscall(SYS_pidfd_send_signal, pidfd.get(), o.signal, nullptr, 0) < 0) throw_errno("kill container");
+    // A task frozen by the v1 freezer cannot die until it is thawed (v2 kills
+    // frozen tasks): after SIGKILL a paused container is thawed, as runc does.
+    if (o.signal == SIGKILL && st == spec::Status::Paused) {
+        if (auto cg = open_cgroup(rec)) cg->thaw();
+    }
     return 0;
 }
 

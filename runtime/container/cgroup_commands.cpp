@@ -206,12 +206,21 @@ int events(const GlobalOptions& g, const EventsOptions& o) {
     auto next = std::chrono::steady_clock::now() + interval;
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        if (container_status(c.dir, &c.rec) == spec::Status::Stopped) return 0;
-        cgroups::Stats s = c.cgroup->stats();
+        // The status first, the OOM counter after it: an OOM kill that ended
+        // the container within this poll is still reported.
+        const bool stopped = container_status(c.dir, &c.rec) == spec::Status::Stopped;
+        cgroups::Stats s;
+        try {
+            s = c.cgroup->stats();
+        } catch (const Error&) {
+            if (stopped) return 0;  // deleted meanwhile
+            throw;
+        }
         if (s.memory.events.oomKill > oomKills) {
             oomKills = s.memory.events.oomKill;
             emit("oom", nullptr);
         }
+        if (stopped) return 0;
         if (std::chrono::steady_clock::now() >= next) {
             auto data = stats_json(s);
             emit("stats", &data);

@@ -201,7 +201,7 @@ int idle_child() {
 
 }  // namespace
 
-TEST_CASE("create makes the cgroup in every hierarchy; destroy removes it everywhere", "[cgroup_manager]") {
+TEST_CASE("create makes the cgroup in every hierarchy / destroy removes it everywhere", "[cgroup_manager]") {
     if (!is_root()) return;
     std::vector<std::string> dirs;
     {
@@ -362,7 +362,7 @@ TEST_CASE("clone3 CLONE_INTO_CGROUP places the child in the cgroup2 cgroup", "[c
     }
 }
 
-TEST_CASE("freeze stops a busy child; thaw lets it run again", "[cgroup_manager]") {
+TEST_CASE("freeze stops a busy child / thaw lets it run again", "[cgroup_manager]") {
     if (!is_root()) return;
     TestCgroup cg;
     Gate go;
@@ -443,7 +443,7 @@ TEST_CASE("a memory limit OOM-kills a child allocating past it, and the OOM is s
     if (cg.layout().mode == Mode::Unified) CHECK(cg.m().stats().memory.events.oomKill >= 1);
 }
 
-TEST_CASE("kill_all signals every process; pids lists them", "[cgroup_manager]") {
+TEST_CASE("kill_all signals every process / pids lists them", "[cgroup_manager]") {
     if (!is_root()) return;
     TestCgroup cg;
     pid_t a = cg.spawn(idle_child);
@@ -547,7 +547,7 @@ TEST_CASE("stats report usage of the cgroup's processes", "[cgroup_manager]") {
     CHECK(s.pids.limit == 100);
 }
 
-TEST_CASE("device rules: defaults allow /dev/null, deny the rest; updates replace them", "[cgroup_manager]") {
+TEST_CASE("device rules: defaults allow /dev/null, deny the rest / updates replace them", "[cgroup_manager]") {
     if (!is_root()) return;
     TestCgroup cg;
     spec::Resources r;

@@ -296,7 +296,7 @@ TEST_CASE("hooks: a failing startContainer hook fails start, leaves nothing, and
     }
 }
 
-TEST_CASE("hooks: a failing poststart hook fails start and stops the container; delete runs poststop",
+TEST_CASE("hooks: a failing poststart hook fails start and stops the container / delete runs poststop",
           "[hooks]") {
     HookFixture f;
     f.all_hooks("poststart");
@@ -316,7 +316,7 @@ TEST_CASE("hooks: a failing poststart hook fails start and stops the container; 
     check_poststop_saw_nothing(f);
 }
 
-TEST_CASE("hooks: a failing poststop hook is a warning; the next poststop hook still runs", "[hooks]") {
+TEST_CASE("hooks: a failing poststop hook is a warning / the next poststop hook still runs", "[hooks]") {
     HookFixture f;
     f.bundle.config["hooks"] = {{"poststop",
                                  {f.rec.hook("poststop1", {"HOOK_EXIT=4"}), f.rec.hook("poststop", {}, f.leftovers())}}};

@@ -137,7 +137,7 @@ berth::spec::Process test_process() {
 
 }  // namespace
 
-TEST_CASE("user, groups, capabilities and umask are applied; unavailable caps warn", "[identity]") {
+TEST_CASE("user, groups, capabilities and umask are applied / unavailable caps warn", "[identity]") {
     auto res = in_child([](int) {
         auto log = capture_log();
         // Make CAP_SYS_RESOURCE unavailable whatever the host allows.

@@ -567,7 +567,7 @@ TEST_CASE("tmpcopyup copies the directory's content into the new tmpfs", "[rootf
     expect_clean(b, r);
 }
 
-TEST_CASE("overlay gets its data options; a tmpfs keeps the mode of the directory it covers", "[rootfs]") {
+TEST_CASE("overlay gets its data options / a tmpfs keeps the mode of the directory it covers", "[rootfs]") {
     TempBundle b;
     for (const char* d : {"/lower", "/upper", "/work"}) TempBundle::make_dir(b.dir() + d);
     TempBundle::write_file(b.dir() + "/lower/from-lower", "L");

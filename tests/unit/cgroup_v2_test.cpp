@@ -413,7 +413,7 @@ TEST_CASE("v2 freeze times out and thaws again when tasks never stop", "[cgroup_
     CHECK(t.get("c/cgroup.freeze") == "0");
 }
 
-TEST_CASE("open of a missing cgroup; destroy is idempotent", "[cgroup_v2]") {
+TEST_CASE("open of a missing cgroup / destroy is idempotent", "[cgroup_v2]") {
     FakeTree t;
     auto m = Manager::open("/nothing/here", Layout{Mode::Unified, t.root(), {}});
     CHECK(m->clone_into_fd() == -1);
