@@ -78,7 +78,8 @@ std::vector<std::string> reorder_known_flags_first(const std::vector<std::string
             rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
             break;
         }
-        if (nextMayBeValue && arg.rfind('-', 0) != 0) {
+        // A value may look like a flag ("--memory -1"): only a known flag is one (as urfave/cli).
+        if (nextMayBeValue && !known_flag(specs, arg)) {
             nextMayBeValue = false;
             flags.push_back(arg);
             continue;

@@ -164,8 +164,10 @@ TEST_CASE("urfave reorder: known flags first and the rest in order", "[cli][flag
     CHECK(reorder_known_flags_first({"id", "--foo", "-d"}, kSpecs) == V{"-d", "id", "--foo"});
     // a bool flag does not take the next argument with it
     CHECK(reorder_known_flags_first({"id", "-d", "KILL"}, kSpecs) == V{"-d", "id", "KILL"});
-    // a value flag only takes a next argument that does not start with '-'
+    // a value flag takes the next argument unless it is a known flag
     CHECK(reorder_known_flags_first({"id", "-b", "-d"}, kSpecs) == V{"-b", "-d", "id"});
+    // ... so a negative number is a value ("update --memory -1 ID", as runc takes it)
+    CHECK(reorder_known_flags_first({"id", "-b", "-1"}, kSpecs) == V{"-b", "-1", "id"});
     // nothing moves across "--"
     CHECK(reorder_known_flags_first({"id", "--", "-d"}, kSpecs) == V{"id", "--", "-d"});
     CHECK(reorder_known_flags_first({"-", "-d"}, kSpecs) == V{"-d", "-"});
