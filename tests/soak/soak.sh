@@ -201,7 +201,7 @@ done
 ops_passed=$passed
 echo "soak: cycles and runs: $passed passed, $failed failed in ${duration}s"
 
-get() { awk -v k="$2" '$1 == k {print $2}' "$work/$1"; }
+get() { awk -v k="$2" '$1 == k {v = $2; f = 1} END {print f ? v : 0}' "$work/$1"; }  # 0 when not measured
 total=$((cycles + runs))
 check() {  # check NAME OK-CONDITION-STRING
     if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "soak: FAIL leak check $1 ($2)"; fi
