@@ -338,7 +338,8 @@ std::vector<CommandDef> make_table() {
         "delete", {}, "delete any resources held by the container, often used with detached containers",
         "<container-id>",
         "The delete command removes a stopped container: its cgroup, its state directory, and runs its\n"
-        "poststop hooks. With --force, a running container is killed with SIGKILL first.",
+        "poststop hooks. A created container (never started) is killed and removed too, as runc does.\n"
+        "With --force, a running or paused container is killed with SIGKILL first.",
         true,
         std::vector<Flag<DeleteOptions>>{
             {{{"force", "f"}, kBool, "forcibly delete the container if it is still running (uses SIGKILL)"},
