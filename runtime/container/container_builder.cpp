@@ -20,6 +20,7 @@
 #include "runtime/container/hook_state.hpp"
 #include "runtime/container/init_process.hpp"
 #include "runtime/kernel/console.hpp"
+#include "runtime/kernel/idmap_userns.hpp"
 #include "runtime/kernel/proc_status.hpp"
 #include "runtime/kernel/process_attrs.hpp"
 #include "runtime/kernel/rlimits.hpp"
@@ -272,6 +273,10 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
 
     plan.closeInChild = {dir.fd()};
     if (cgroup.clone_into_fd() >= 0) plan.closeInChild.push_back(cgroup.clone_into_fd());
+    // Only the runtime may id-map a bind source for a user namespace container:
+    // it makes the trees now, the clone inherits them (kernel/idmap_userns.hpp).
+    kernel::IdmappedSources idmapped = kernel::prepare_idmapped_sources(config, bundle);
+    plan.idmappedSources = &idmapped;
     SyncChannel parentEnd, childEnd;
     SyncChannel::make_pair(parentEnd, childEnd);
 

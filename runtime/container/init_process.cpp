@@ -119,7 +119,7 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, UniqueFd& seccompAge
 
     kernel::RootfsContext rootfs{c, plan.rootfs, plan.bundle, plan.namespaces.newUser || plan.namespaces.joinsUser(),
                                  plan.noPivot,
-                                 c.process && c.process->terminal};
+                                 c.process && c.process->terminal, plan.idmappedSources};
     kernel::prepare_rootfs(rootfs);
 
     if (plan.runtimeHooks) {  // prestart and createRuntime run in the parent now

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/container/sync_protocol.hpp"
+#include "runtime/kernel/idmap_userns.hpp"
 #include "runtime/kernel/lsm.hpp"
 #include "runtime/kernel/namespaces.hpp"
 #include "runtime/kernel/seccomp.hpp"
@@ -35,6 +36,8 @@ struct InitPlan {
     // The parent's fds the child must not keep: the state directory (its flock
     // would outlive create and block every later command) and the cgroup fd.
     std::vector<int> closeInChild;
+    // Id-mapped bind sources the parent made (user namespace containers).
+    const kernel::IdmappedSources* idmappedSources = nullptr;
 };
 
 // Runs in the child; never returns. Errors go to the parent over `channel`
