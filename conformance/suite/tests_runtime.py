@@ -114,6 +114,13 @@ def lifecycle_created(ctx):
     ctx.check("lifecycle.delete-created", "delete of a created container fails and leaves it created",
               R("delete.not-stopped"), not r.ok and st.get("status") == "created" and st.get("pid") == pid,
               f"delete: {r.why()}; state after: {st}")
+    if c.state() is None:
+        # The runtime removed it (lifecycle.delete-created failed): a fresh one,
+        # so kill is checked on its own.
+        r = c.create()
+        if not ctx.check("lifecycle.create-3", "create succeeds (again, after the delete)", R("create.creates"),
+                         r.ok, r.why()):
+            return
     r = c.kill("KILL")
     ctx.check("lifecycle.kill-created", "kill (SIGKILL) of a created container is allowed and stops it",
               R("kill.not-running"), r.ok and c.wait_status("stopped"), f"kill: {r.why()}; state: {c.state()}")
