@@ -79,7 +79,7 @@ void check_clean_exit(const std::string& what, const CommandResult& r) {
 
 }  // namespace
 
-TEST_CASE("concurrency: 50 parallel creates of distinct ids all succeed, then start and delete in parallel",
+TEST_CASE("concurrency: 50 parallel creates of distinct ids all succeed and then start and delete in parallel",
           "[concurrency]") {
     TestRoot root;
     constexpr int N = 50;
