@@ -124,7 +124,25 @@ int remove(const GlobalOptions& g, const DeleteOptions& o) {
         destroy_container(*dir, nullptr);
         return 0;
     }
-    ContainerRecord rec = dir->read_record();
+    ContainerRecord rec;
+    try {
+        rec = dir->read_record();
+    } catch (const Error& e) {
+        if (!o.force) throw e.wrap("container " + o.id + ": unreadable state (delete --force removes it)");
+        // A corrupt state.json (disk full, a crash mid-write by another tool):
+        // what to clean up comes from the config copy; the cgroup's removal
+        // kills every process in it, the init included.
+        spdlog::warn("container {}: unreadable state ({}); removing it by its config", o.id, e.what());
+        rec.id = o.id;
+        try {
+            rec.cgroupPath = planned_cgroup_path(saved_config(*dir), o.id, g.systemdCgroup);
+        } catch (const Error& c) {
+            spdlog::warn("container {}: no cgroup to remove: {}", o.id, c.what());
+        }
+        destroy_cgroup(rec);
+        dir->remove();
+        return 0;
+    }
     spec::Status st = container_status(*dir, &rec);
     if (st != spec::Status::Stopped) {
         // runtime.md wants an error for any container that is not stopped, but

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -74,6 +76,27 @@ void write_pid_file(const std::string& path, pid_t pid) {
 }
 
 namespace {
+
+// The init closed the sync socket without a word: it died. Say how — a
+// SIGKILL during setup is most often the memory limit (the kernel's OOM
+// killer), which otherwise reads as "connection reset by peer".
+std::string why_init_died(int pidfd, const spec::Config& config) {
+    pollfd p{pidfd, POLLIN, 0};
+    ::poll(&p, 1, 1000);
+    siginfo_t info{};
+    if (::waitid(static_cast<idtype_t>(3) /* P_PIDFD */, static_cast<id_t>(pidfd), &info,
+                 WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
+        return "container init exited unexpectedly";
+    if (info.si_code == CLD_EXITED)
+        return "container init exited unexpectedly with status " + std::to_string(info.si_status);
+    std::string msg = "container init was killed by signal " + std::to_string(info.si_status) + " (" +
+                      (sigabbrev_np(info.si_status) ? std::string("SIG") + sigabbrev_np(info.si_status) : "?") + ")";
+    const auto& lx = config.linux;
+    if (info.si_status == SIGKILL && lx && lx->resources && lx->resources->memory && lx->resources->memory->limit)
+        msg += " during setup: is linux.resources.memory.limit (" + std::to_string(*lx->resources->memory->limit) +
+               " bytes) too low?";
+    return msg;
+}
 
 std::string absolute_path(const std::string& p) {
     char buf[PATH_MAX];
@@ -337,6 +360,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
         dir.write_record(rec);
         parentEnd.send(SyncMsg::Commit);
     } catch (const Error& e) {
+        if (e.code() == EPIPE || e.code() == ECONNRESET) throw Error(why_init_died(child.pidfd.get(), config), e.code()).wrap("create");
         throw e.wrap("create");
     }
     poststop.disarm();

@@ -10,8 +10,10 @@ spec::Status container_status(const ContainerDir& dir, const ContainerRecord* re
     if (!rec || rec->pid <= 0) return spec::Status::Creating;
     if (!kernel::process_is_alive(rec->pid, rec->pidStartTime)) return spec::Status::Stopped;
     if (rec->creating) return spec::Status::Creating;
-    if (dir.exists("exec.fifo")) return spec::Status::Created;
+    // Frozen first, as runc: a paused created container is "paused" (resume
+    // then finds it paused, and it is "created" again after).
     if (cgroup_is_frozen(*rec)) return spec::Status::Paused;
+    if (dir.exists("exec.fifo")) return spec::Status::Created;
     return spec::Status::Running;
 }
 

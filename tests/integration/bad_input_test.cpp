@@ -285,7 +285,7 @@ TEST_CASE("bad input: broken bundles fail with their one-line error and leave no
     TestRoot root;
     int run = 0;
     for (const auto& c : load_corpus()) {
-        if (c.spec.contains("bug") || is_command_line_case(c)) continue;
+        if (is_command_line_case(c)) continue;
         run_case(root, c);
         ++run;
     }
@@ -297,30 +297,18 @@ TEST_CASE("bad input: broken command lines fail with their one-line error and le
     TestRoot root;
     int run = 0;
     for (const auto& c : load_corpus()) {
-        if (c.spec.contains("bug") || !is_command_line_case(c)) continue;
+        if (!is_command_line_case(c)) continue;
         run_case(root, c);
         ++run;
     }
     CHECK(run >= 40);
 }
 
-// Cases whose expected message berth does not give yet (each says why in
-// "bug"). They still run in CI and show up, without failing the suite.
-TEST_CASE("bad input: known berth bugs", "[bad-input][!mayfail]") {
-    TestRoot root;
-    for (const auto& c : load_corpus()) {
-        if (!c.spec.contains("bug")) continue;
-        INFO("known bug: " << c.spec["bug"].get<std::string>());
-        run_case(root, c);
-    }
-}
-
 // A state file broken under a live container (a disk error, a hand edit, a
 // crash of some other tool): `state` must say which file is broken, and
 // `delete --force`, which engines run to clean up whatever happened, must
 // still remove the container, its cgroup and its processes.
-// [!mayfail]: berth's delete --force gives up on such a state file today.
-TEST_CASE("bad input: a corrupt state.json does not stop delete --force", "[bad-input][!mayfail]") {
+TEST_CASE("bad input: a corrupt state.json does not stop delete --force", "[bad-input]") {
     TestRoot root;
     for (std::string how : {"truncated", "empty", "not json", "pid a string"}) {
         DYNAMIC_SECTION("state.json " << how) {
@@ -378,10 +366,7 @@ TEST_CASE("bad input: a corrupt state.json does not stop delete --force", "[bad-
 
 // runc lets `pause` freeze a created container; its state is then "paused"
 // (libcontainer checks the freezer before exec.fifo) and `resume` thaws it.
-// [!mayfail]: berth freezes it but still reports "created", so `resume`
-// refuses with "container not paused" and an exec hangs in the frozen cgroup
-// (fix: in container_status(), test cgroup_is_frozen before exec.fifo).
-TEST_CASE("bad input: resume of a paused created container is not refused", "[bad-input][!mayfail]") {
+TEST_CASE("bad input: resume of a paused created container is not refused", "[bad-input]") {
     TestRoot root;
     TestBundle b;
     b.set_args({"sleep", "100"});

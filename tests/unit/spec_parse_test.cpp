@@ -409,10 +409,11 @@ TEST_CASE("unknown properties are ignored at every level", "[spec][parse]") {
 }
 
 TEST_CASE("integers at the edges of their ranges are accepted", "[spec][parse]") {
-    Process p = parse_process(R"({"cwd": "/", "args": ["x"], "user": {"uid": 4294967295, "gid": 0},
+    // 4294967295 is (uid_t)-1, "unchanged" to setresuid: the largest real uid is one less.
+    Process p = parse_process(R"({"cwd": "/", "args": ["x"], "user": {"uid": 4294967294, "gid": 0},
         "oomScoreAdj": -2147483648, "rlimits": [{"type": "RLIMIT_AS", "hard": 18446744073709551615,
         "soft": 18446744073709551615}]})");
-    CHECK(p.user.uid == UINT32_MAX);
+    CHECK(p.user.uid == UINT32_MAX - 1);
     CHECK(p.oomScoreAdj == INT32_MIN);
     CHECK(p.rlimits[0].soft == UINT64_MAX);
     Resources r = parse_resources(R"({"memory": {"limit": 9223372036854775807, "swap": -9223372036854775808}})");
