@@ -102,6 +102,13 @@ echo "test: berth under containerd, Docker and podman (tests/engines/run.sh)"
 bash tests/engines/run.sh --berth "$repo/$build/berth" 2>&1 | tee "$build/engines.log"
 add_counts "$build/engines.log" "${PIPESTATUS[0]}"
 
+# A short leak soak (tests/soak/README.md): 100 create/start/exec/kill/delete
+# cycles and runs with hooks, seccomp and limits, 4 in parallel, then the
+# machine compared with before (mounts, cgroups, state, processes, fds, slab).
+echo "test: leak soak, short (tests/soak/soak.sh --short)"
+BERTH="$repo/$build/berth" tests/soak/soak.sh --short 2>&1 | tee "$build/soak.log"
+add_counts "$build/soak.log" "${PIPESTATUS[0]}"
+
 # Not failures (other sessions may be testing on this machine), but worth a look.
 leftovers=$(ls -d /run/berth-test-* /sys/fs/cgroup/*/berth-test* 2>/dev/null; grep -E 'berth-(test|bundle)' /proc/self/mountinfo)
 [[ -z $leftovers ]] || printf 'test: warning: left behind after the tests:\n%s\n' "$leftovers"
