@@ -102,7 +102,7 @@ echo "test: berth under containerd, Docker and podman (tests/engines/run.sh)"
 bash tests/engines/run.sh --berth "$repo/$build/berth" 2>&1 | tee "$build/engines.log"
 add_counts "$build/engines.log" "${PIPESTATUS[0]}"
 
-# A short leak soak (tests/soak/README.md): 100 create/start/exec/kill/delete
+# A short leak soak (tests/soak/soak.sh, its header says more): 100 create/start/exec/kill/delete
 # cycles and runs with hooks, seccomp and limits, 4 in parallel, then the
 # machine compared with before (mounts, cgroups, state, processes, fds, slab).
 echo "test: leak soak, short (tests/soak/soak.sh --short)"
