@@ -99,6 +99,12 @@ public:
     virtual int clone_into_fd() const = 0;
     // Writes pid to cgroup.procs in every hierarchy (hybrid: also the unified one).
     virtual void add_process(pid_t pid) = 0;
+    // v1/hybrid: the `tasks` file of this cgroup in every v1 hierarchy (not the
+    // unified one); empty on v2. A single-threaded process that writes "0" to
+    // each moves itself there without the kernel's global threadgroup lock,
+    // which a cgroup.procs write takes and which waits for an RCU grace
+    // period (~10 ms per container on a hybrid host). See join_self_v1().
+    virtual std::vector<std::string> v1_task_files() const { return {}; }
 
     // Applies linux.resources. isUpdate=false (create): everything present is
     // written, and `devices` is always installed (an empty list denies every
@@ -135,6 +141,12 @@ protected:
     std::string path_;
     Layout layout_;
 };
+
+// Moves the calling process into the cgroups whose `tasks` files are given
+// (v1_task_files()), by writing "0". Only for a single-threaded process: its
+// one thread is the whole process, and the kernel moves the caller itself
+// without the global lock. Throws on the first file that refuses.
+void join_self_v1(const std::vector<std::string>& taskFiles);
 
 // Destroys the cgroup when a create fails before commit().
 class CgroupGuard {

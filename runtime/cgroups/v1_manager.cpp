@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -86,6 +87,12 @@ public:
                 throw_errno("add process " + std::to_string(pid) + " to cgroup " + dir, err);
             }
         }
+    }
+
+    std::vector<std::string> v1_task_files() const override {
+        std::vector<std::string> out;
+        for (const auto& dir : hierarchies_) out.push_back(dir + "/tasks");
+        return out;
     }
 
     void apply(const spec::Resources& r, bool isUpdate) override {
@@ -319,6 +326,14 @@ private:
 };
 
 }  // namespace
+
+void join_self_v1(const std::vector<std::string>& taskFiles) {
+    for (const auto& f : taskFiles) {
+        UniqueFd fd(::open(f.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) throw_errno("join cgroup " + f);
+        if (::write(fd.get(), "0", 1) != 1) throw_errno("join cgroup " + f);
+    }
+}
 
 std::unique_ptr<Manager> make_v1_manager(const std::string& path, const Layout& layout, bool create) {
     return std::make_unique<V1Manager>(path, layout, create);

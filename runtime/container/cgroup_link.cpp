@@ -57,6 +57,11 @@ void CgroupSetup::add_process(pid_t pid, bool placedByClone) {
     manager_->add_process(pid);
 }
 
+std::vector<std::string> CgroupSetup::self_join_files(bool placedByClone) const {
+    if (manager_->mode() == cgroups::Mode::Hybrid && !placedByClone) return {};
+    return manager_->v1_task_files();
+}
+
 std::unique_ptr<cgroups::Manager> open_cgroup(const ContainerRecord& rec) {
     if (rec.cgroupPath.empty()) return nullptr;
     return cgroups::Manager::open(rec.cgroupPath, cgroups::detect_layout());

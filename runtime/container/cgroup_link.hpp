@@ -32,6 +32,11 @@ public:
     // hierarchies clone3 does not cover (v1 controllers on hybrid hosts).
     bool needs_join_after_clone(bool placedByClone) const;
     void add_process(pid_t pid, bool placedByClone);  // the hierarchies clone3 did not cover
+    // The v1 `tasks` files the init writes "0" to, first thing, when that
+    // covers every hierarchy clone3 did not (hybrid placed by clone3, or
+    // legacy): then neither add_process() nor a wait for the parent is
+    // needed. Empty otherwise (v2; hybrid without CLONE_INTO_CGROUP).
+    std::vector<std::string> self_join_files(bool placedByClone) const;
     void commit() { committed_ = true; }
 
 private:

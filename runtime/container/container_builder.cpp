@@ -309,7 +309,11 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
         PidNamespaceForChildren pidJoin(nsPlan.join_of(spec::NamespaceType::Pid));
         const kernel::NamespaceJoin* userJoin = nsPlan.join_of(spec::NamespaceType::User);
         if (userJoin) intoCgroup = false;  // the parent places it: the helper has no rights there
-        plan.waitForGo = nsPlan.newUser || plan.rlimitsByParent || cgroup.needs_join_after_clone(intoCgroup);
+        // Without a user namespace init moves itself into the v1 cgroups (no
+        // global lock, no RCU grace period); else the parent does, before Go.
+        if (!nsPlan.newUser && !userJoin) plan.cgroupTaskFiles = cgroup.self_join_files(intoCgroup);
+        const bool parentJoins = plan.cgroupTaskFiles.empty() && cgroup.needs_join_after_clone(intoCgroup);
+        plan.waitForGo = nsPlan.newUser || plan.rlimitsByParent || parentJoins;
         try {
             if (userJoin)
                 child = kernel::clone_process_in_user_namespace(userJoin->path, nsPlan.cloneFlags);
@@ -320,6 +324,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
             if (!intoCgroup || (e.code() != EINVAL && e.code() != E2BIG && e.code() != EOPNOTSUPP)) throw;
             intoCgroup = false;
             plan.waitForGo = true;
+            plan.cgroupTaskFiles.clear();  // the parent joins it everywhere
             child = kernel::clone_process(nsPlan.cloneFlags, -1);
         }
         if (child.pid == 0) {
@@ -339,7 +344,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     try {
         // From here a SIGKILLed create leaves a record that `delete --force` can clean up.
         dir.write_record(rec);
-        cgroup.add_process(child.pid, intoCgroup);
+        if (plan.cgroupTaskFiles.empty()) cgroup.add_process(child.pid, intoCgroup);
         if (nsPlan.newUser && config.linux)
             kernel::write_id_mappings(child.pid, config.linux->uidMappings, config.linux->gidMappings);
         if (plan.rlimitsByParent) kernel::apply_rlimits(config.process->rlimits, child.pid);

@@ -169,6 +169,7 @@ struct ExecPlan {
     int errorPipe = -1;
     int preserveFds = 0;
     std::optional<kernel::SeccompProgram> seccomp;
+    std::vector<std::string> cgroupTaskFiles;  // v1 `tasks` files the child writes "0" to, first thing
     kernel::LsmSupport lsm;  // the host's, seen from here: the child's /sys is the container's
 };
 
@@ -197,6 +198,8 @@ void send_listener(const ExecPlan& plan, int agent, int listener, pid_t hostPid)
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // CVE-2019-5736: /proc/<us>/exe stays out of reach
     ::setsid();  // as the init: out of the caller's session, signals come through `exec`
     try {
+        // Into the container's v1 cgroups first (clone3 placed us in the cgroup2 one).
+        cgroups::join_self_v1(plan.cgroupTaskFiles);
         std::string payload;
         if (ch.receive(&payload) != SyncMsg::Go) throw Error("exec: unexpected message from the runtime");
         ch.close();
@@ -304,6 +307,12 @@ int exec(const GlobalOptions& g, const ExecOptions& o) {
 
     auto cgroup = open_cgroup(rec);
     int cgroupFd = cgroup ? cgroup->clone_into_fd() : -1;
+    // The child moves itself into the v1 hierarchies when that covers all clone3
+    // does not: a thread writing "0" to `tasks` spares the kernel's global lock
+    // and its RCU grace period, which a cgroup.procs write waits for.
+    if (cgroup && (cgroup->mode() == cgroups::Mode::Legacy ||
+                   (cgroup->mode() == cgroups::Mode::Hybrid && cgroupFd >= 0)))
+        plan.cgroupTaskFiles = cgroup->v1_task_files();
     SyncChannel parentEnd, childEnd;
     SyncChannel::make_pair(parentEnd, childEnd);
 
@@ -316,6 +325,7 @@ int exec(const GlobalOptions& g, const ExecOptions& o) {
             // Kernels without CLONE_INTO_CGROUP: join after clone.
             if (cgroupFd < 0 || (e.code() != EINVAL && e.code() != E2BIG && e.code() != EOPNOTSUPP)) throw;
             cgroupFd = -1;
+            if (cgroup->mode() == cgroups::Mode::Hybrid) plan.cgroupTaskFiles.clear();  // the parent joins it everywhere
             child = kernel::clone_process(0, -1);
         }
         if (child.pid == 0) {
@@ -329,7 +339,7 @@ int exec(const GlobalOptions& g, const ExecOptions& o) {
     errWrite.reset();
     console.reset();
     try {
-        if (cgroup) cgroup->add_process(child.pid);
+        if (cgroup && plan.cgroupTaskFiles.empty()) cgroup->add_process(child.pid);
         parentEnd.send(SyncMsg::Go, std::to_string(child.pid));
     } catch (...) {
         ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);

@@ -17,6 +17,7 @@
 
 #include "common/error.hpp"
 #include "hooks/hooks.hpp"
+#include "runtime/cgroups/manager.hpp"
 #include "runtime/container/hook_state.hpp"
 #include "runtime/container/program_launch.hpp"
 #include "runtime/kernel/capabilities.hpp"
@@ -208,6 +209,9 @@ void run_init(const InitPlan& plan, SyncChannel& ch) noexcept {
     pid_t pid = 0;
     UniqueFd seccompAgent;
     try {
+        // Into the v1 cgroups before any container code runs (clone3 placed
+        // us in the cgroup2 one); the parent does it when the list is empty.
+        cgroups::join_self_v1(plan.cgroupTaskFiles);
         if (plan.waitForGo) ch.expect(SyncMsg::Go);
         pid = host_pid();
         setup_container(plan, ch, seccompAgent);

@@ -22,6 +22,9 @@ struct InitPlan {
     std::string bundle;
     std::string rootfs;              // absolute host path
     kernel::NamespacePlan namespaces;
+    // v1 cgroup `tasks` files init writes "0" to before anything else (then
+    // the parent does not join it there; see CgroupSetup::self_join_files).
+    std::vector<std::string> cgroupTaskFiles;
     bool waitForGo = false;          // parent writes id maps / joins v1 cgroups / rlimits first
     bool runtimeHooks = false;       // prestart/createRuntime hooks: Mounted handshake
     bool rlimitsByParent = false;    // with a user namespace the parent sets them (CAP_SYS_RESOURCE)

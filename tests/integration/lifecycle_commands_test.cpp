@@ -558,3 +558,34 @@ TEST_CASE("lifecycle kill --all: every process of the container", "[lifecycle]")
     CHECK(root.run({"delete", id}).status == 0);
     CHECK(describe_leftovers(root, b, id) == "");
 }
+
+TEST_CASE("lifecycle run: what the init left running is killed when run ends, with and without a pid namespace",
+          "[lifecycle]") {
+    // `run` skips the kill-and-wait of delete once it has reaped an init that
+    // had its own pid namespace (the kernel killed the rest); the cgroup's
+    // removal kills whatever a container without one left behind.
+    TestRoot root;
+    for (bool ownPidNs : {true, false}) {
+        DYNAMIC_SECTION((ownPidNs ? "own pid namespace" : "the host's pid namespace")) {
+            TestBundle b;
+            if (!ownPidNs) {
+                auto& ns = b.config["linux"]["namespaces"];
+                json kept = json::array();
+                for (const auto& n : ns)
+                    if (n["type"] != "pid") kept.push_back(n);
+                ns = kept;
+            }
+            const std::string marker = unique_id("left-behind");
+            // The background shell keeps the marker in its argv while its sleep runs.
+            b.set_args({"sh", "-c", "sh -c 'sleep 100; true' " + marker + " & sleep 0.3; exit 0"});
+            b.write();
+            const std::string id = unique_id("run-left");
+            auto r = root.run({"run", "--bundle", b.dir, id});
+            INFO(r.err);
+            CHECK(r.status == 0);
+            CHECK(wait_for([&] { return processes_with_argument(marker).empty(); }, 5000));
+            for (pid_t p : processes_with_argument(marker)) ::kill(p, SIGKILL);
+            CHECK(describe_leftovers(root, b, id) == "");
+        }
+    }
+}

@@ -361,3 +361,13 @@ TEST_CASE("hybrid: unified keys and hugetlb go to the cgroup2 directory", "[cgro
     auto lm = Manager::open("/c", legacy);
     CHECK_THROWS_WITH(lm->apply(bad, true), Catch::StartsWith("linux.resources.unified: cgroup v2 is not mounted"));
 }
+
+TEST_CASE("join_self_v1: nothing to do for an empty list; a missing tasks file is an error naming it", "[cgroups][v1]") {
+    CHECK_NOTHROW(berth::cgroups::join_self_v1({}));
+    try {
+        berth::cgroups::join_self_v1({"/nonexistent/berth-cgroup/tasks"});
+        FAIL("no error");
+    } catch (const berth::Error& e) {
+        CHECK(std::string(e.what()) == "join cgroup /nonexistent/berth-cgroup/tasks: no such file or directory");
+    }
+}
