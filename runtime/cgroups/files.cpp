@@ -141,22 +141,28 @@ std::vector<pid_t> read_pids(const std::string& dir, bool recursive) {
 
 std::vector<std::string> make_cgroup_dirs(const std::string& mountpoint, const std::string& cgroupPath) {
     std::vector<std::string> created;
-    std::string dir = mountpoint;
-    size_t i = 0;
-    while (i < cgroupPath.size()) {
-        size_t slash = cgroupPath.find('/', i);
-        if (slash == std::string::npos) slash = cgroupPath.size();
-        if (slash > i) {
-            dir += "/" + cgroupPath.substr(i, slash - i);
-            if (::mkdir(dir.c_str(), 0755) == 0) {
-                created.push_back(dir);
-            } else if (errno != EEXIST) {
-                throw_errno("mkdir " + dir);
+    // A shared parent (/docker, /berth) may be removed by another runtime's
+    // delete between our mkdir of it and of its child: ENOENT then means
+    // "start again from the top", a few times, not failure.
+    for (int attempt = 0;; ++attempt) {
+        std::string dir = mountpoint;
+        size_t i = 0;
+        int err = 0;
+        while (i < cgroupPath.size() && err == 0) {
+            size_t slash = cgroupPath.find('/', i);
+            if (slash == std::string::npos) slash = cgroupPath.size();
+            if (slash > i) {
+                dir += "/" + cgroupPath.substr(i, slash - i);
+                if (::mkdir(dir.c_str(), 0755) == 0) created.push_back(dir);
+                else if (errno != EEXIST) err = errno;
             }
+            i = slash + 1;
         }
-        i = slash + 1;
+        if (err == 0) return created;
+        if (err == ENOENT && attempt < 5) continue;
+        for (auto it = created.rbegin(); it != created.rend(); ++it) ::rmdir(it->c_str());  // no half-made path
+        throw_errno("mkdir " + dir, err);
     }
-    return created;
 }
 
 std::string join_cgroup(const std::string& mountpoint, const std::string& cgroupPath) {

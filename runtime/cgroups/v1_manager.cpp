@@ -60,10 +60,18 @@ public:
             for (const auto& c : h.controllers) dirs_.byController[c] = dir;
         }
         if (layout_.mode == Mode::Hybrid && !layout_.unified.empty()) unified_ = join_cgroup(layout_.unified, path_);
-        if (create) make_directories();
-        if (!unified_.empty()) {
-            unifiedFd_ = UniqueFd(::open(unified_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-            if (!unifiedFd_ && (create || errno != ENOENT)) throw_errno("open cgroup " + unified_);
+        // A create that fails in one hierarchy removes what it made in the
+        // others: no manager exists yet whose destroy() could.
+        std::vector<std::string> made;
+        try {
+            if (create) make_directories(made);
+            if (!unified_.empty()) {
+                unifiedFd_ = UniqueFd(::open(unified_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+                if (!unifiedFd_ && (create || errno != ENOENT)) throw_errno("open cgroup " + unified_);
+            }
+        } catch (...) {
+            for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
+            throw;
         }
     }
 
@@ -297,11 +305,13 @@ private:
         return out;
     }
 
-    void make_directories() {
+    // Appends every directory it creates to `made`, parents first.
+    void make_directories(std::vector<std::string>& made) {
+        auto add = [&made](std::vector<std::string> dirs) { made.insert(made.end(), dirs.begin(), dirs.end()); };
         for (const auto& h : layout_.v1) {
             bool cpuset = std::find(h.controllers.begin(), h.controllers.end(), "cpuset") != h.controllers.end();
             if (!cpuset) {
-                make_cgroup_dirs(h.mountpoint, path_);
+                add(make_cgroup_dirs(h.mountpoint, path_));
                 continue;
             }
             // Each new cpuset level needs cpus/mems before a task (or a child) can use it.
@@ -311,12 +321,12 @@ private:
                 if (slash == std::string::npos) slash = path_.size();
                 std::string parent = dir;
                 dir += "/" + path_.substr(i, slash - i);
-                make_cgroup_dirs(h.mountpoint, dir.substr(h.mountpoint.size()));
+                add(make_cgroup_dirs(h.mountpoint, dir.substr(h.mountpoint.size())));
                 cpuset_copy_from_parent(dir, parent);
                 i = slash + 1;
             }
         }
-        if (!unified_.empty()) make_cgroup_dirs(layout_.unified, path_);
+        if (!unified_.empty()) add(make_cgroup_dirs(layout_.unified, path_));
     }
 
     V1Dirs dirs_;

@@ -31,12 +31,17 @@ class V2Manager final : public Manager {
 public:
     V2Manager(const std::string& path, const Layout& layout, bool create)
         : Manager(path, layout), dir_(join_cgroup(layout.unified, path)) {
+        std::vector<std::string> made;
         if (create) {
             enable_v2_controllers(layout_.unified, path_, {});
-            make_cgroup_dirs(layout_.unified, path_);
+            made = make_cgroup_dirs(layout_.unified, path_);
         }
         fd_ = UniqueFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!fd_ && (create || errno != ENOENT)) throw_errno("open cgroup " + dir_);
+        if (!fd_ && (create || errno != ENOENT)) {
+            int err = errno;
+            for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
+            throw_errno("open cgroup " + dir_, err);
+        }
     }
 
     std::vector<std::string> directories() const override { return {dir_}; }

@@ -362,7 +362,7 @@ TEST_CASE("hybrid: unified keys and hugetlb go to the cgroup2 directory", "[cgro
     CHECK_THROWS_WITH(lm->apply(bad, true), Catch::StartsWith("linux.resources.unified: cgroup v2 is not mounted"));
 }
 
-TEST_CASE("join_self_v1: nothing to do for an empty list; a missing tasks file is an error naming it", "[cgroups][v1]") {
+TEST_CASE("join_self_v1: nothing to do for an empty list, a missing tasks file is an error naming it", "[cgroups][v1]") {
     CHECK_NOTHROW(berth::cgroups::join_self_v1({}));
     try {
         berth::cgroups::join_self_v1({"/nonexistent/berth-cgroup/tasks"});
