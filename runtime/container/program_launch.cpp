@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "common/fault.hpp"
 #include "common/unique_fd.hpp"
 #include "runtime/kernel/close_fds.hpp"
 #include "runtime/kernel/exec_path.hpp"
@@ -100,6 +101,7 @@ void launch_program(ProgramLaunch l) {
     l.agent.reset();
     if (p.execCPUAffinity && !p.execCPUAffinity->final.empty()) kernel::apply_cpu_affinity(p.execCPUAffinity->final);
 
+    fault::step("exec", path);
     reset_signals();
     kernel::exec_through_trampoline({trampoline.get(), path, p.args, env, l.reportFd, std::move(attrs)});
 }

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "common/fault.hpp"
 #include "runtime/kernel/cgroup_mounts.hpp"
 #include "runtime/kernel/copy_tree.hpp"
 #include "runtime/kernel/idmap_userns.hpp"
@@ -187,6 +188,7 @@ std::string display_destination(const std::string& destination) {
 void mount_on_fd(const std::string& what, const char* source, int targetFd, const char* fstype,
                  unsigned long flags, const std::string& data) {
     const std::string target = fd_path(targetFd);
+    fault::step("mount", what);
     if (::mount(source, target.c_str(), fstype, flags, data.empty() ? nullptr : data.c_str()) < 0)
         throw_errno(what);
 }
@@ -213,6 +215,7 @@ unsigned long mount_flags_of(int fd) {
 void remount_bind(const std::string& what, int targetFd, unsigned long flags, unsigned long clearFlags) {
     unsigned long wanted = (flags & ~(MS_REC | MS_REMOUNT | MS_BIND | kPropagationFlags)) | MS_BIND | MS_REMOUNT;
     const std::string target = fd_path(targetFd);
+    fault::step("mount", what + ": remount");
     if (::mount(nullptr, target.c_str(), nullptr, wanted, nullptr) == 0) return;
     const int err = errno;
     const unsigned long current = mount_flags_of(targetFd);
@@ -227,6 +230,7 @@ void remount_bind(const std::string& what, int targetFd, unsigned long flags, un
 
 void set_propagation(const std::string& what, int targetFd, unsigned long flags) {
     const std::string target = fd_path(targetFd);
+    fault::step("mount", what + ": set propagation");
     if (::mount(nullptr, target.c_str(), nullptr, flags, nullptr) < 0) throw_errno(what + ": set propagation");
 }
 
