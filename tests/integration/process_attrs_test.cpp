@@ -162,7 +162,7 @@ TEST_CASE("user, groups, capabilities and umask are applied / unavailable caps w
 
 TEST_CASE("ambient capabilities survive execve of an unprivileged user", "[identity]") {
     auto res = in_child([](int report) -> std::string {
-        capture_log();
+        auto log = capture_log();  // kept alive: the logger's sink writes into it (ASan found the dangling stream)
         if (::dup2(report, 1) < 0) berth::throw_errno("dup2");
         k::apply_user_and_capabilities(test_process());
         const char* argv[] = {"grep", "-E", "^(Uid|Cap(Inh|Prm|Eff|Amb)):", "/proc/self/status", nullptr};
