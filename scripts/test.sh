@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # README command 2 (as root on Debian 12): installs the missing Debian
-# packages, builds berth and all tests in build/ (build-asan/ with
-# BERTH_SANITIZE=1), runs the cgroup v2 VM tests (tests/vm/run-tests.sh, when
-# present) and then every unit and integration test with ctest. Exits non-zero
-# if anything failed; the last line sums up the whole run: "total: N passed, N failed".
+# packages, builds berth and all tests in build/, then runs, in order:
+#   1. the cgroup v2 VM tests (tests/vm/run-tests.sh: qemu TCG, pure cgroup v2)
+#   2. every unit and integration test with ctest (real containers, one at a time)
+#   3. the runtime-spec conformance suite on this host and in the VM (conformance/)
+#   4. berth under containerd, Docker and podman (tests/engines/)
+#   5. a short leak soak (tests/soak/), the libFuzzer targets for 60 s each (fuzz/)
+#   6. the unit and integration tests again under ASan+UBSan with fault injection
+#      (build-asan/; BERTH_ASAN=subset|0)
+# Exits non-zero if anything failed; the last line sums up the whole run:
+# "total: N passed, N failed". BERTH_SANITIZE=1 builds the main build with
+# the sanitizers instead (build-asan/), and skips stage 6.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,6 +67,20 @@ add_counts() {  # add_counts LOG STATUS
     fi
 }
 
+# Adds a ctest run's "N% tests passed, N tests failed out of N" counts.
+add_ctest_counts() {  # add_ctest_counts LOG STATUS
+    local summary ct_failed ct_total
+    summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail -n 1)
+    if [[ -n $summary ]]; then
+        read -r ct_failed ct_total < <(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1 \2/' <<<"$summary")
+        passed=$((passed + ct_total - ct_failed))
+        failed=$((failed + ct_failed))
+        ((ct_failed > 0 || $2 == 0)) || failed=$((failed + 1))
+    elif (($2 != 0)); then
+        failed=$((failed + 1))
+    fi
+}
+
 if [[ -f tests/vm/run-tests.sh ]]; then
     echo "test: cgroup v2 VM tests (tests/vm/run-tests.sh)"
     bash tests/vm/run-tests.sh 2>&1 | tee "$build/vm-tests.log"
@@ -71,16 +92,7 @@ echo "test: unit and integration tests (ctest)"
 # passed; ctest prints both runs, so a flaky test stays visible in the log.
 ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 300 --repeat until-pass:2 2>&1 | tee "$build/ctest.log"
 ctest_status=${PIPESTATUS[0]}
-# "100% tests passed, 0 tests failed out of 12"
-summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$build/ctest.log" | tail -n 1)
-if [[ -n $summary ]]; then
-    read -r ct_failed ct_total < <(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1 \2/' <<<"$summary")
-    passed=$((passed + ct_total - ct_failed))
-    failed=$((failed + ct_failed))
-    ((ct_failed > 0 || ctest_status == 0)) || failed=$((failed + 1))
-elif ((ctest_status != 0)); then
-    failed=$((failed + 1))
-fi
+add_ctest_counts "$build/ctest.log" "$ctest_status"
 
 # The runtime-spec conformance suite (conformance/README.md): every MUST check
 # that applies to this host must pass; SHOULD misses are reported, not failed.
@@ -108,6 +120,49 @@ add_counts "$build/engines.log" "${PIPESTATUS[0]}"
 echo "test: leak soak, short (tests/soak/soak.sh --short)"
 BERTH="$repo/$build/berth" tests/soak/soak.sh --short 2>&1 | tee "$build/soak.log"
 add_counts "$build/soak.log" "${PIPESTATUS[0]}"
+
+# Fuzzing (fuzz/README.md): both libFuzzer targets (config parser and
+# validator, state file reader) 60 s each, built with clang in build-fuzz/.
+echo "test: fuzzing (fuzz/run.sh short)"
+fuzz/run.sh short 2>&1 | tee "$build/fuzz.log"
+add_counts "$build/fuzz.log" "${PIPESTATUS[0]}"
+
+# ASan+UBSan: berth and every unit and integration test again, with sanitizers
+# and the test-only fault injection (tests/integration/fault_injection_test.cpp),
+# in build-asan/ at -O1 without debug info (the build is most of this stage's
+# time). BERTH_ASAN=subset runs the tests of the failure and cleanup paths only,
+# BERTH_ASAN=0 skips the stage.
+if [[ ${BERTH_SANITIZE:-0} != 1 && ${BERTH_ASAN:-all} != 0 ]]; then
+    asan_start=$SECONDS
+    echo "test: ASan+UBSan build (build-asan/)"
+    mkdir -p build-asan
+    if ! cmake -S . -B build-asan -G Ninja -DBERTH_TESTS=ON -DBERTH_SANITIZE=ON -DBERTH_FAULT_INJECTION=ON \
+            -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_C_FLAGS=-O1 >build-asan/configure.log 2>&1; then
+        cat build-asan/configure.log
+        failed=$((failed + 1))
+    else
+        asan_integration='lifecycle_failures|lifecycle_commands|hooks|exec|seccomp|fault_injection|bad_input|concurrency'
+        asan_targets=(all)
+        asan_tests=()
+        if [[ ${BERTH_ASAN:-all} == subset ]]; then
+            asan_targets=(berth $(ls tests/unit/*_test.cpp | sed -E 's|tests/unit/(.*)\.cpp|unit_\1|')
+                          $(ls tests/integration/*_test.cpp | sed -E 's|tests/integration/(.*)\.cpp|integration_\1|' |
+                            grep -E "^integration_($asan_integration)_test$"))
+            asan_tests=(-R "^(unit/|integration/($asan_integration)_test: )")
+        fi
+        if ! cmake --build build-asan -j "$jobs" --target "${asan_targets[@]}" -- -k 0 >build-asan/build.log 2>&1; then
+            grep -B2 -A20 'FAILED:' build-asan/build.log | head -n 60
+            echo "test: the ASan build failed; running the tests that built"
+            failed=$((failed + 1))
+        fi
+        # A sanitizer report fails its test at once; leaks are checked too.
+        ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            ctest --test-dir build-asan "${asan_tests[@]}" --output-on-failure -j "$jobs" --timeout 600 \
+            --repeat until-pass:2 2>&1 | tee build-asan/ctest.log
+        add_ctest_counts build-asan/ctest.log "${PIPESTATUS[0]}"
+    fi
+    echo "test: the ASan+UBSan stage took $((SECONDS - asan_start)) s"
+fi
 
 # Not failures (other sessions may be testing on this machine), but worth a look.
 leftovers=$(ls -d /run/berth-test-* /sys/fs/cgroup/*/berth-test* 2>/dev/null; grep -E 'berth-(test|bundle)' /proc/self/mountinfo)
