@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <limits>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
@@ -143,6 +146,35 @@ void ContainerDir::write_record(const ContainerRecord& r) const {
     write_file("state.json", j.dump());
 }
 
+namespace {
+
+// An integer field in T's range. nlohmann's get<T>() converts a float (or an
+// out-of-range integer) with a plain cast, which is undefined for floats: a
+// state file written by anything but berth must not reach that (found by
+// fuzz/fuzz_state: "pidStartTime": -8.956).
+template <typename T>
+T integer_field(const nlohmann::json& j, const char* key, std::optional<T> fallback, const std::string& file) {
+    auto it = j.find(key);
+    if (it == j.end()) {
+        if (fallback) return *fallback;
+        throw Error(file + ": corrupt state file: " + key + " is missing");
+    }
+    if (it->is_number_unsigned()) {
+        uint64_t v = it->get<uint64_t>();
+        if (v <= static_cast<uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(v);
+    } else if (it->is_number_integer()) {
+        int64_t v = it->get<int64_t>();
+        if (std::numeric_limits<T>::is_signed && v >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+            v <= static_cast<int64_t>(std::numeric_limits<T>::max()))
+            return static_cast<T>(v);
+    }
+    throw Error(file + ": corrupt state file: " + key + ": expected an integer from " +
+                std::to_string(std::numeric_limits<T>::min()) + " to " + std::to_string(std::numeric_limits<T>::max()) +
+                ", got " + it->dump());
+}
+
+}  // namespace
+
 ContainerRecord ContainerDir::read_record() const {
     std::string text = read_file("state.json");
     try {
@@ -151,8 +183,8 @@ ContainerRecord ContainerDir::read_record() const {
         r.id = j.at("id").get<std::string>();
         r.bundle = j.at("bundle").get<std::string>();
         r.rootfs = j.value("rootfs", "");
-        r.pid = j.at("pid").get<pid_t>();
-        r.pidStartTime = j.value("pidStartTime", uint64_t{0});
+        r.pid = integer_field<pid_t>(j, "pid", std::nullopt, file("state.json"));
+        r.pidStartTime = integer_field<uint64_t>(j, "pidStartTime", uint64_t{0}, file("state.json"));
         r.created = j.value("created", "");
         r.owner = j.value("owner", "");
         r.cgroupPath = j.value("cgroupPath", "");
