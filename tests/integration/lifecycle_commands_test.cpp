@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <chrono>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -251,7 +252,12 @@ TEST_CASE("lifecycle kill: a recycled pid is never signalled", "[lifecycle]") {
     REQUIRE(wait_status(root, id, "stopped"));
 
     // Make the record name a live process that is not the container's init:
-    // what a pid reused by the host looks like to berth.
+    // what a pid reused by the host looks like to berth. Start times are
+    // counted in clock ticks (10 ms): on an idle machine create, start and
+    // this spawn fit in one tick, and a victim born in the init's tick is
+    // indistinguishable by start time (a real pid reuse needs the pid space
+    // to wrap first). Wait for the next tick.
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
     Background victim({"/bin/sleep", "30"});
     std::string statePath = root.path() + "/" + id + "/state.json";
     json rec = json::parse(read_text(statePath));
