@@ -20,7 +20,7 @@
 // berth itself, before the init is cloned) and the clones inherit. So N names
 // one step of the whole create, whichever process runs it. A step is marked
 // with one line right before the operation it stands for:
-//   fault::step("mount", destination);   fault::step("cgroup", file);
+//   BERTH_FAULT_MARK("mount", destination);   BERTH_FAULT_MARK("cgroup", file);
 // Kinds in use: namespace, mount, cgroup, hook, seccomp, exec, state.
 #pragma once
 
@@ -39,6 +39,13 @@
 
 #include "common/error.hpp"
 #endif
+
+// Marks a step. The arguments are evaluated only in the fault-injection build:
+// in berth as shipped, a marker costs nothing, not even building its text.
+#define BERTH_FAULT_MARK(kind, what)                                        \
+    do {                                                                    \
+        if constexpr (::berth::fault::enabled) ::berth::fault::step(kind, what); \
+    } while (0)
 
 namespace berth::fault {
 

@@ -126,7 +126,7 @@ void run_hook(Phase phase, const spec::Hook& hook, std::string_view stateJson) {
     std::string what = std::string(phase_name(phase)) + " hook " + hook.path;
     UniqueFd in, out;
     try {
-        fault::step("hook", what);
+        BERTH_FAULT_MARK("hook", what);
         in = state_stdin(stateJson);
         out.reset(::memfd_create("hook-output", MFD_CLOEXEC));
         if (!out) throw_errno("memfd_create");

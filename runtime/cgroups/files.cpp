@@ -25,7 +25,7 @@ std::string path_of(const std::string& dir, const std::string& name) {
 }  // namespace
 
 int try_write_file(const std::string& dir, const std::string& name, std::string_view value) {
-    fault::step("cgroup", "write " + path_of(dir, name));
+    BERTH_FAULT_MARK("cgroup", "write " + path_of(dir, name));
     UniqueFd fd(::open(path_of(dir, name).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW));
     if (!fd) return errno;
     // cgroupfs takes one value per write(2); a short write is an error.
@@ -155,7 +155,7 @@ std::vector<std::string> make_cgroup_dirs(const std::string& mountpoint, const s
             if (slash == std::string::npos) slash = cgroupPath.size();
             if (slash > i) {
                 dir += "/" + cgroupPath.substr(i, slash - i);
-                fault::step("cgroup", "mkdir " + dir);
+                BERTH_FAULT_MARK("cgroup", "mkdir " + dir);
                 if (::mkdir(dir.c_str(), 0755) == 0) created.push_back(dir);
                 else if (errno != EEXIST) err = errno;
             }

@@ -110,7 +110,7 @@ void setup_container(const InitPlan& plan, SyncChannel& ch, UniqueFd& seccompAge
     for (const auto& join : plan.namespaces.joins)
         if (join.type != NamespaceType::Pid && join.type != NamespaceType::User) kernel::join_namespace(join);
     if (plan.namespaces.newUser || plan.namespaces.join_of(NamespaceType::User)) become_userns_root();
-    if (plan.namespaces.unshareFlags) fault::step("namespace", "unshare cgroup/ipc namespaces");
+    if (plan.namespaces.unshareFlags) BERTH_FAULT_MARK("namespace", "unshare cgroup/ipc namespaces");
     if (plan.namespaces.unshareFlags && ::unshare(static_cast<int>(plan.namespaces.unshareFlags)) < 0)
         throw_errno("create cgroup/ipc namespaces");
     if (plan.namespaces.newTime) kernel::enter_new_time_namespace(lx.timeOffsets.value_or(spec::TimeOffsets{}));

@@ -101,7 +101,7 @@ void launch_program(ProgramLaunch l) {
     l.agent.reset();
     if (p.execCPUAffinity && !p.execCPUAffinity->final.empty()) kernel::apply_cpu_affinity(p.execCPUAffinity->final);
 
-    fault::step("exec", path);
+    BERTH_FAULT_MARK("exec", path);
     reset_signals();
     kernel::exec_through_trampoline({trampoline.get(), path, p.args, env, l.reportFd, std::move(attrs)});
 }

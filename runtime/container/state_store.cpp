@@ -116,7 +116,7 @@ std::string ContainerDir::read_file(const char* name) const {
 }
 
 void ContainerDir::write_file(const char* name, const std::string& data) const {
-    fault::step("state", std::string("write ") + name);
+    BERTH_FAULT_MARK("state", std::string("write ") + name);
     // Temp file + rename: a reader sees the old or the new file, never half of one.
     std::string tmp = std::string(".") + name + ".tmp";
     UniqueFd fd(::openat(dirFd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));

@@ -188,7 +188,7 @@ std::string display_destination(const std::string& destination) {
 void mount_on_fd(const std::string& what, const char* source, int targetFd, const char* fstype,
                  unsigned long flags, const std::string& data) {
     const std::string target = fd_path(targetFd);
-    fault::step("mount", what);
+    BERTH_FAULT_MARK("mount", what);
     if (::mount(source, target.c_str(), fstype, flags, data.empty() ? nullptr : data.c_str()) < 0)
         throw_errno(what);
 }
@@ -215,7 +215,7 @@ unsigned long mount_flags_of(int fd) {
 void remount_bind(const std::string& what, int targetFd, unsigned long flags, unsigned long clearFlags) {
     unsigned long wanted = (flags & ~(MS_REC | MS_REMOUNT | MS_BIND | kPropagationFlags)) | MS_BIND | MS_REMOUNT;
     const std::string target = fd_path(targetFd);
-    fault::step("mount", what + ": remount");
+    BERTH_FAULT_MARK("mount", what + ": remount");
     if (::mount(nullptr, target.c_str(), nullptr, wanted, nullptr) == 0) return;
     const int err = errno;
     const unsigned long current = mount_flags_of(targetFd);
@@ -230,7 +230,7 @@ void remount_bind(const std::string& what, int targetFd, unsigned long flags, un
 
 void set_propagation(const std::string& what, int targetFd, unsigned long flags) {
     const std::string target = fd_path(targetFd);
-    fault::step("mount", what + ": set propagation");
+    BERTH_FAULT_MARK("mount", what + ": set propagation");
     if (::mount(nullptr, target.c_str(), nullptr, flags, nullptr) < 0) throw_errno(what + ": set propagation");
 }
 

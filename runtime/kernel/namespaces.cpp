@@ -83,7 +83,7 @@ ClonedProcess clone_process(uint64_t flags, int cgroupFd) {
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = static_cast<uint64_t>(cgroupFd);
     }
-    fault::step("namespace", "clone3");
+    BERTH_FAULT_MARK("namespace", "clone3");
     long ret = syscall(SYS_clone3, &args, sizeof args);
     if (ret < 0) throw_errno(cgroupFd >= 0 ? "clone3 into cgroup" : "clone3");
     ClonedProcess p;
@@ -149,7 +149,7 @@ void join_namespace(const NamespaceJoin& join) {
     std::string what = std::string("join ") + spec::to_string(join.type) + " namespace " + join.path;
     UniqueFd fd(::open(join.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) throw_errno(what);
-    fault::step("namespace", what);
+    BERTH_FAULT_MARK("namespace", what);
     if (::setns(fd.get(), clone_flag(join.type)) < 0) throw_errno(what);
 }
 
@@ -172,7 +172,7 @@ void write_id_mappings(pid_t pid, const std::vector<spec::IdMapping>& uids,
                        const std::vector<spec::IdMapping>& gids) {
     std::string base = "/proc/" + std::to_string(pid);
     try {
-        fault::step("namespace", "write user namespace id mappings");
+        BERTH_FAULT_MARK("namespace", "write user namespace id mappings");
         if (!uids.empty()) write_file(base + "/uid_map", map_text(uids));
         if (!gids.empty()) write_file(base + "/gid_map", map_text(gids));
     } catch (const Error& e) {
@@ -181,7 +181,7 @@ void write_id_mappings(pid_t pid, const std::vector<spec::IdMapping>& uids,
 }
 
 void enter_new_time_namespace(const spec::TimeOffsets& offsets) {
-    fault::step("namespace", "create time namespace");
+    BERTH_FAULT_MARK("namespace", "create time namespace");
     if (::unshare(CLONE_NEWTIME) < 0) throw_errno("create time namespace");
     std::string text;
     if (offsets.monotonic)

@@ -59,7 +59,7 @@ void pivot_into(const std::string& rootfs) {
     if (::fchdir(newRoot.get()) < 0) throw_errno("pivot_root: chdir " + rootfs);
     // pivot_root(".", ".") stacks the old root on top of the new one, at
     // our cwd: no directory for it is needed in the rootfs (LXC's trick).
-    fault::step("mount", "pivot_root into " + rootfs);
+    BERTH_FAULT_MARK("mount", "pivot_root into " + rootfs);
     if (::syscall(SYS_pivot_root, ".", ".") < 0) throw_errno("pivot_root into " + rootfs);
     if (::fchdir(oldRoot.get()) < 0) throw_errno("pivot_root: chdir to the old root");
     // Slave first, so that detaching the old root can never propagate an

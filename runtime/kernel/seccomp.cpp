@@ -348,7 +348,7 @@ UniqueFd load_seccomp(const SeccompProgram& prog) {
     fprog.filter = const_cast<sock_filter*>(prog.filter.data());
     unsigned flags = prog.flags;
     if (prog.needsListener) flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
-    fault::step("seccomp", "load seccomp filter");
+    BERTH_FAULT_MARK("seccomp", "load seccomp filter");
     long rc = seccomp_syscall(SECCOMP_SET_MODE_FILTER, flags, &fprog);
     if (rc < 0) throw_errno("load seccomp filter");
     if (prog.needsListener) return UniqueFd(static_cast<int>(rc));
