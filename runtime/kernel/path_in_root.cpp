@@ -91,31 +91,73 @@ UniqueFd mkdir_all_in_root(int rootFd, std::string_view path, mode_t mode, Symli
     std::string target(path);
     for (int depth = 0;; ++depth) {
         if (depth > kMaxSymlinks) throw_errno("mkdir " + display(path), ELOOP);
-        std::vector<std::string> comps = components(target);
+        // Usually everything exists already: one lookup of the whole path.
+        if (UniqueFd fd = try_open_in_root(rootFd, target, O_PATH | O_DIRECTORY, symlinks)) return fd;
+        const int err = errno;
+        const std::vector<std::string> comps = components(target);
+        if (comps.empty()) return open_in_root(rootFd, "/", O_PATH | O_DIRECTORY, symlinks);
+
+        // Find the deepest ancestor that exists, stepping back from the end:
+        // a lookup fails with ENOENT when a component is missing, and so
+        // does every longer one. On any other error walk from the root,
+        // looking at each component, so that the error names the one at fault.
+        bool look = err != ENOENT;
+        size_t have = 0;  // components of the existing ancestor; 0: the root
+        UniqueFd haveFd;
         std::string cur = "/";
-        UniqueFd curFd = open_in_root(rootFd, cur, O_PATH | O_DIRECTORY, symlinks);
+        if (!look) {
+            for (have = comps.size() - 1; have > 0; --have) {
+                std::string prefix;
+                for (size_t i = 0; i < have; ++i) prefix = join(prefix.empty() ? "/" : prefix, comps[i]);
+                haveFd = try_open_in_root(rootFd, prefix, O_PATH | O_DIRECTORY, symlinks);
+                if (haveFd) {
+                    cur = prefix;
+                    break;
+                }
+                if (errno != ENOENT) {
+                    look = true;
+                    have = 0;
+                    break;
+                }
+            }
+        }
+        // rootFd is what "/" resolves to. The component after the ancestor
+        // is known to be missing, and so is the next one after each
+        // directory we create: those are made without looking first
+        // (mkdirat's EEXIST covers a racing creator).
+        int curDir = have > 0 ? haveFd.get() : rootFd;
+        UniqueFd curFd = std::move(haveFd);
+        bool missing = !look;
         bool restarted = false;
-        for (size_t i = 0; i < comps.size(); ++i) {
+        for (size_t i = have; i < comps.size(); ++i) {
             std::string next = join(cur, comps[i]);
-            UniqueFd fd = try_open_in_root(rootFd, next, O_PATH | O_DIRECTORY, symlinks);
-            if (!fd && errno == ENOENT) {
-                if (::mkdirat(curFd.get(), comps[i].c_str(), mode) < 0 && errno != EEXIST)
-                    throw_errno("mkdir " + display(next));
+            UniqueFd fd;
+            bool absent = missing;
+            if (!absent) {
+                fd = try_open_in_root(rootFd, next, O_PATH | O_DIRECTORY, symlinks);
+                absent = !fd && errno == ENOENT;
+            }
+            missing = false;
+            if (absent) {
+                const bool made = ::mkdirat(curDir, comps[i].c_str(), mode) == 0;
+                if (!made && errno != EEXIST) throw_errno("mkdir " + display(next));
                 fd = try_open_in_root(rootFd, next, O_PATH | O_DIRECTORY, symlinks);
                 if (!fd && errno == ENOENT) {
                     // Something exists that does not resolve: a dangling
                     // symlink. Create what it points to, inside the root.
                     std::vector<std::string> rest(comps.begin() + static_cast<long>(i) + 1, comps.end());
-                    std::string retarget = symlink_target(curFd.get(), cur, comps[i], rest);
+                    std::string retarget = symlink_target(curDir, cur, comps[i], rest);
                     if (retarget.empty()) throw_errno("mkdir " + display(next), ENOENT);
                     target = retarget;
                     restarted = true;
                     break;
                 }
+                missing = made;
             }
             if (!fd) throw_errno("mkdir " + display(next));
             cur = next;
             curFd = std::move(fd);
+            curDir = curFd.get();
         }
         if (!restarted) return curFd;
     }
