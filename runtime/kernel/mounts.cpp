@@ -90,6 +90,8 @@ void mount_idmapped_bind(const MountContext& ctx, const spec::Mount& m, const Mo
     attach_mount(what, tree.get(), targetFd);
 }
 
+bool needs_finish(const MountOptions& o) { return !o.propagation.empty() || o.has_recursive_attrs(); }
+
 // Propagation and recursive attributes, on the mount now at the destination.
 void finish_mount(const std::string& what, int mountedFd, const MountOptions& o) {
     for (unsigned long p : o.propagation) set_propagation(what, mountedFd, p);
@@ -120,10 +122,12 @@ void mount_bind(const MountContext& ctx, const spec::Mount& m, const MountOption
     else
         mount_on_fd(what, source.c_str(), target.get(), nullptr, MS_BIND | (o.flags & MS_REC));
 
-    UniqueFd mounted = reopen(ctx.rootFd, m.destination, O_PATH, Symlinks::InRoot, what);
     // MS_BIND ignores every other flag: they take a second, remount call.
-    if ((o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0 || o.clearFlags != 0)
-        remount_bind(what, mounted.get(), o.flags, o.clearFlags);
+    const bool remount = (o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0 || o.clearFlags != 0;
+    if (!remount && !needs_finish(o)) return;
+    // target is the directory under the new mount; these calls need the mount.
+    UniqueFd mounted = reopen(ctx.rootFd, m.destination, O_PATH, Symlinks::InRoot, what);
+    if (remount) remount_bind(what, mounted.get(), o.flags, o.clearFlags);
     finish_mount(what, mounted.get(), o);
 }
 
@@ -137,19 +141,21 @@ void mount_filesystem(const MountContext& ctx, const spec::Mount& m, const Mount
     const Symlinks symlinks = (type == "proc" || type == "sysfs") ? Symlinks::Refuse : Symlinks::InRoot;
 
     std::string data = o.data;
+    UniqueFd target;
     if (type == "tmpfs" && data.find("mode=") == std::string::npos) {
         // A tmpfs over an existing directory keeps that directory's mode
-        // (/tmp stays 1777), as runc does.
-        if (UniqueFd existing = try_open_in_root(ctx.rootFd, m.destination, O_PATH | O_DIRECTORY, symlinks)) {
+        // (/tmp stays 1777), as runc does. That directory is also the
+        // destination create_destination would open.
+        if ((target = try_open_in_root(ctx.rootFd, m.destination, O_PATH | O_DIRECTORY, symlinks))) {
             struct stat st;
-            if (::fstat(existing.get(), &st) == 0) {
+            if (::fstat(target.get(), &st) == 0) {
                 char mode[16];
                 std::snprintf(mode, sizeof mode, "mode=%04o", static_cast<unsigned>(st.st_mode & 07777));
                 data = data.empty() ? mode : std::string(mode) + "," + data;
             }
         }
     }
-    UniqueFd target = create_destination(ctx.rootFd, m.destination, true, symlinks);
+    if (!target) target = create_destination(ctx.rootFd, m.destination, true, symlinks);
     check_proc_destination(what, target.get(), m.destination, type == "proc");
     UniqueFd copyFrom;
     if (o.tmpcopyup) copyFrom = reopen(ctx.rootFd, m.destination, O_RDONLY | O_DIRECTORY, symlinks, what);
@@ -166,7 +172,6 @@ void mount_filesystem(const MountContext& ctx, const spec::Mount& m, const Mount
         UniqueFd bound = reopen(ctx.rootFd, m.destination, O_PATH | O_DIRECTORY, symlinks, what);
         remount_bind(what, bound.get(), flags, o.clearFlags);
     }
-    UniqueFd mounted = reopen(ctx.rootFd, m.destination, O_PATH | O_DIRECTORY, symlinks, what);
     if (copyFrom) {
         UniqueFd into = reopen(ctx.rootFd, m.destination, O_RDONLY | O_DIRECTORY, symlinks, what);
         try {
@@ -175,7 +180,11 @@ void mount_filesystem(const MountContext& ctx, const spec::Mount& m, const Mount
             throw e.wrap(what);
         }
     }
-    finish_mount(what, mounted.get(), o);
+    // target is the directory under the new mount; these calls need the mount.
+    if (needs_finish(o)) {
+        UniqueFd mounted = reopen(ctx.rootFd, m.destination, O_PATH | O_DIRECTORY, symlinks, what);
+        finish_mount(what, mounted.get(), o);
+    }
 }
 
 }  // namespace
@@ -187,7 +196,11 @@ std::string display_destination(const std::string& destination) {
 
 void mount_on_fd(const std::string& what, const char* source, int targetFd, const char* fstype,
                  unsigned long flags, const std::string& data) {
-    const std::string target = fd_path(targetFd);
+    mount_on_path(what, source, fd_path(targetFd), fstype, flags, data);
+}
+
+void mount_on_path(const std::string& what, const char* source, const std::string& target, const char* fstype,
+                   unsigned long flags, const std::string& data) {
     BERTH_FAULT_MARK("mount", what);
     if (::mount(source, target.c_str(), fstype, flags, data.empty() ? nullptr : data.c_str()) < 0)
         throw_errno(what);

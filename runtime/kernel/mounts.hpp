@@ -27,6 +27,10 @@ namespace berth::kernel {
 // errors: throws Error("<what>: <strerror>").
 void mount_on_fd(const std::string& what, const char* source, int targetFd, const char* fstype,
                  unsigned long flags, const std::string& data = {});
+// mount(2) onto a path the caller built from an fd ("/proc/self/fd/N/name"
+// where N is a directory only berth writes to).
+void mount_on_path(const std::string& what, const char* source, const std::string& target, const char* fstype,
+                   unsigned long flags, const std::string& data = {});
 
 // MS_BIND|MS_REMOUNT of the mount at targetFd with `flags`. When the kernel
 // refuses (EPERM: flags locked by a less privileged user namespace, e.g.
