@@ -108,6 +108,8 @@ void mount_cgroup2(const MountContext& ctx, const spec::Mount& m, const MountOpt
         UniqueFd bound = open_in_root(ctx.rootFd, m.destination, O_PATH | O_DIRECTORY);
         remount_bind(what, bound.get(), o.flags, o.clearFlags);
     }
+    if (o.propagation.empty() && !o.has_recursive_attrs()) return;
+    // target is the directory under the new mount; these calls need the mount.
     UniqueFd mounted = open_in_root(ctx.rootFd, m.destination, O_PATH | O_DIRECTORY);
     for (unsigned long p : o.propagation) set_propagation(what, mounted.get(), p);
     if (o.has_recursive_attrs()) set_mount_attrs(what, mounted.get(), o.attrSet, o.attrClear, true);
@@ -142,28 +144,36 @@ void mount_cgroup_v1(const MountContext& ctx, const spec::Mount& m, const MountO
         const std::string subWhat = "mount cgroup " + own.controllers + " on " + dest + "/" + name;
 
         // The tmpfs is fresh and ours: plain *at() calls without following
-        // symlinks are enough below it.
-        if (::mkdirat(top.get(), name.c_str(), 0755) < 0 && errno != EEXIST) throw_errno(subWhat + ": mkdir");
-        UniqueFd sub(::openat(top.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!sub) throw_errno(subWhat + ": open");
+        // symlinks are enough below it. A directory mkdirat just made there
+        // is mounted on through the tmpfs' fd; an entry that was already
+        // there (EEXIST) only through an fd opened without following it.
+        const bool made = ::mkdirat(top.get(), name.c_str(), 0755) == 0;
+        if (!made && errno != EEXIST) throw_errno(subWhat + ": mkdir");
+        UniqueFd sub;
+        if (!made) {
+            sub = UniqueFd(::openat(top.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!sub) throw_errno(subWhat + ": open");
+        }
+        const std::string subPath = made ? fd_path(top.get()) + "/" + name : fd_path(sub.get());
         if (ctx.cgroupNamespace) {
             // A new mount of the hierarchy shows the namespace's root.
             try {
-                mount_on_fd(subWhat, "cgroup", sub.get(), "cgroup", flags, own.controllers);
+                mount_on_path(subWhat, "cgroup", subPath, "cgroup", flags, own.controllers);
             } catch (const Error& e) {
                 if (e.code() == ENOENT || e.code() == ENODEV) continue;
                 throw;
             }
         } else {
             const std::string source = own_cgroup_dir(*host, own.path);
-            mount_on_fd(subWhat, source.c_str(), sub.get(), nullptr, MS_BIND | MS_REC);
-            UniqueFd bound(::openat(top.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!bound) throw_errno(subWhat + ": open");
-            remount_bind(subWhat, bound.get(), flags);
+            mount_on_path(subWhat, source.c_str(), subPath, nullptr, MS_BIND | MS_REC);
         }
-        UniqueFd mounted(::openat(top.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!mounted) throw_errno(subWhat + ": open");
-        for (unsigned long p : o.propagation) set_propagation(subWhat, mounted.get(), p);
+        if (!ctx.cgroupNamespace || !o.propagation.empty()) {
+            // The mount now on top of the directory: remount and propagation act on it.
+            UniqueFd mounted(::openat(top.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!mounted) throw_errno(subWhat + ": open");
+            if (!ctx.cgroupNamespace) remount_bind(subWhat, mounted.get(), flags);
+            for (unsigned long p : o.propagation) set_propagation(subWhat, mounted.get(), p);
+        }
 
         // "cpu" -> "cpu,cpuacct" for co-mounted controllers.
         if (name.find(',') != std::string::npos) {
