@@ -26,20 +26,35 @@ long fs_type(int fd, const std::string& what) {
     return static_cast<long>(sf.f_type);
 }
 
+// What a run over maskedPaths or readonlyPaths has already checked: that
+// /proc and /sys are that filesystem, and the container's /dev/null.
+// A read-only copy of a tree resolves every path as before; an empty tmpfs
+// over a directory can hide these paths (the directory could be /dev, or /
+// through a symlink), so after one the answers are looked up again, except
+// /proc's when the directory was checked to be on procfs below /proc.
+struct Checked {
+    bool procfs = false;
+    bool sysfs = false;
+    UniqueFd devNull;
+};
+
 // Opens a masked or read-only path; an empty fd when it does not exist.
-UniqueFd open_target(int rootFd, const std::string& path, const std::string& what) {
-    const std::string clean = clean_path(path);
+UniqueFd open_target(int rootFd, const std::string& clean, const std::string& what, Checked& checked) {
     UniqueFd fd = try_open_in_root(rootFd, clean, O_PATH);
     if (!fd) {
         if (errno == ENOENT) return fd;
         throw_errno(what);
     }
-    for (const auto& [top, magic, name] : {std::tuple{std::string("/proc"), long{PROC_SUPER_MAGIC}, "procfs"},
-                                           std::tuple{std::string("/sys"), long{SYSFS_MAGIC}, "sysfs"}}) {
+    for (const auto& [top, magic, name, known] :
+         {std::tuple{std::string("/proc"), long{PROC_SUPER_MAGIC}, "procfs", &checked.procfs},
+          std::tuple{std::string("/sys"), long{SYSFS_MAGIC}, "sysfs", &checked.sysfs}}) {
         if (!below(clean, top)) continue;
-        UniqueFd topFd = try_open_in_root(rootFd, top, O_PATH | O_DIRECTORY, Symlinks::Refuse);
-        if (!topFd || fs_type(topFd.get(), what) != magic)
-            throw Error(what + ": " + top + " is not a " + name + " mount (a symlink or plain directory?)", EPERM);
+        if (!*known) {
+            UniqueFd topFd = try_open_in_root(rootFd, top, O_PATH | O_DIRECTORY, Symlinks::Refuse);
+            if (!topFd || fs_type(topFd.get(), what) != magic)
+                throw Error(what + ": " + top + " is not a " + name + " mount (a symlink or plain directory?)", EPERM);
+            *known = true;
+        }
         // Below /sys other filesystems are mounted (securityfs, cgroups...);
         // below /proc there is only procfs.
         if (magic == PROC_SUPER_MAGIC && fs_type(fd.get(), what) != magic)
@@ -51,9 +66,11 @@ UniqueFd open_target(int rootFd, const std::string& path, const std::string& wha
 }  // namespace
 
 void mask_paths(int rootFd, const std::vector<std::string>& paths) {
+    Checked checked;
     for (const std::string& path : paths) {
         const std::string what = "mask " + display_destination(path);
-        UniqueFd target = open_target(rootFd, path, what);
+        const std::string clean = clean_path(path);
+        UniqueFd target = open_target(rootFd, clean, what, checked);
         if (!target) continue;
         struct stat st;
         if (::fstat(target.get(), &st) < 0) throw_errno(what + ": stat");
@@ -61,20 +78,32 @@ void mask_paths(int rootFd, const std::vector<std::string>& paths) {
         if (S_ISDIR(st.st_mode)) {
             cover = new_tmpfs(what, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         } else {
-            UniqueFd null = try_open_in_root(rootFd, "/dev/null", O_PATH);
-            struct stat ns;
-            if (!null || ::fstat(null.get(), &ns) < 0 || !S_ISCHR(ns.st_mode))
-                throw Error(what + ": the container has no /dev/null character device", ENODEV);
-            cover = clone_mount(what, null.get(), "", false);
+            if (!checked.devNull) {
+                UniqueFd null = try_open_in_root(rootFd, "/dev/null", O_PATH);
+                struct stat ns;
+                if (!null || ::fstat(null.get(), &ns) < 0 || !S_ISCHR(ns.st_mode))
+                    throw Error(what + ": the container has no /dev/null character device", ENODEV);
+                checked.devNull = std::move(null);
+            }
+            cover = clone_mount(what, checked.devNull.get(), "", false);
         }
         attach_mount(what, cover.get(), target.get());
+        if (S_ISDIR(st.st_mode)) {
+            checked.devNull = UniqueFd();
+            checked.sysfs = false;
+            // open_target made sure a path below /proc is on procfs, and no
+            // procfs directory but its root resolves to /proc.
+            if (!below(clean, "/proc") || clean == "/proc") checked.procfs = false;
+        }
     }
 }
 
 void make_paths_readonly(int rootFd, const std::vector<std::string>& paths) {
+    Checked checked;
     for (const std::string& path : paths) {
         const std::string what = "make " + display_destination(path) + " read-only";
-        UniqueFd target = open_target(rootFd, path, what);
+        const std::string clean = clean_path(path);
+        UniqueFd target = open_target(rootFd, clean, what, checked);
         if (!target) continue;
         // A copy of the path's mount tree on top of itself, made read-only
         // throughout. mount_setattr only adds the flag: nosuid, nodev,
