@@ -1,9 +1,17 @@
 #include <linux/capability.h>
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <functional>
+#include <string>
 
 #include <catch2/catch.hpp>
 
+#include "common/error.hpp"
 #include "runtime/kernel/capabilities.hpp"
 
 using namespace berth::kernel;
@@ -126,4 +134,75 @@ TEST_CASE("the running kernel's capabilities are probed", "[capabilities]") {
     CHECK(last_capability() == last);
     // Whatever this process may grant is a subset of what the kernel knows.
     CHECK((available_capabilities() & ~((uint64_t{1} << (last + 1)) - 1)) == 0);
+}
+
+namespace {
+
+// Runs f in a forked child (the bounding set cannot be given back) and
+// returns what it wrote, or "exit <n>" when it died otherwise.
+std::string in_child(const std::function<std::string()>& f) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::close(fds[0]);
+        std::string out;
+        try {
+            out = f();
+        } catch (const std::exception& e) {
+            out = std::string("error: ") + e.what();
+        }
+        (void)!::write(fds[1], out.data(), out.size());
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "exit " + std::to_string(status);
+    return out;
+}
+
+std::string bounding_list() {
+    uint64_t set = 0;
+    for (int c = 0; c < 64; ++c)
+        if (::prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) set |= uint64_t{1} << c;
+    return capability_list(set);
+}
+
+}  // namespace
+
+TEST_CASE("the bounding set is dropped to what is kept", "[capabilities]") {
+    if (::prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) != 1 || ::geteuid() != 0) {
+        WARN("needs root with CAP_SETPCAP: skipped");
+        return;
+    }
+    CHECK(in_child([] {
+              drop_bounding_set(mask({CAP_CHOWN, CAP_KILL, CAP_SETPCAP}));
+              std::string out = bounding_list();
+              // Dropping what is already gone is no error.
+              drop_bounding_set(mask({CAP_CHOWN, CAP_KILL, CAP_SETPCAP}));
+              return out + "; " + bounding_list();
+          }) == "CAP_CHOWN, CAP_KILL, CAP_SETPCAP; CAP_CHOWN, CAP_KILL, CAP_SETPCAP");
+
+    // Without CAP_SETPCAP every drop fails (EPERM): that is only an error
+    // for a capability still in the set, and the message names it.
+    CHECK(in_child([] {
+              drop_bounding_set(mask({CAP_CHOWN, CAP_KILL}));
+              apply_capability_sets(CapabilitySets{});  // effective and permitted emptied
+              drop_bounding_set(mask({CAP_CHOWN, CAP_KILL}));
+              std::string out = bounding_list();
+              try {
+                  drop_bounding_set(mask({CAP_CHOWN}));
+              } catch (const berth::Error& e) {
+                  return out + "; " + e.what() + " (" + std::to_string(e.code()) + ")";
+              }
+              return out + "; no error";
+          }) == "CAP_CHOWN, CAP_KILL; drop CAP_KILL from the bounding set: operation not permitted (" +
+                    std::to_string(EPERM) + ")");
 }
