@@ -63,6 +63,92 @@ void bind_host_device(int dir, const std::string& name, const std::string& hostP
     mount_on_fd(what + ": bind " + hostPath + " from the host", hostPath.c_str(), node.get(), nullptr, MS_BIND);
 }
 
+// The umask set to 0 while devices are made, so that mknod gives each node
+// its fileMode and no chmod is needed; restored when done.
+class NoUmask {
+public:
+    NoUmask() : saved_(::umask(0)) {}
+    ~NoUmask() { ::umask(saved_); }
+    NoUmask(const NoUmask&) = delete;
+    NoUmask& operator=(const NoUmask&) = delete;
+    mode_t saved() const { return saved_; }
+
+private:
+    mode_t saved_;
+};
+
+// create_device; devDir: an fd of the root's /dev (resolved as
+// mkdir_all_in_root(rootFd, "/dev", Symlinks::Refuse) does), or -1.
+// callerUmask: the caller's umask when it set it to 0 (parent directories are
+// made as they would have been under it), or -1 when it did not.
+void make_device(int rootFd, int devDir, const spec::Device& device, bool bindFromHost, bool replace,
+                 int callerUmask) {
+    const std::string path = clean_path(device.path);
+    const std::string what = "create device " + path;
+    const mode_t type = device_type(device, what);
+    const dev_t dev = type == S_IFIFO ? 0
+                                      : ::makedev(static_cast<unsigned>(device.major.value_or(0)),
+                                                  static_cast<unsigned>(device.minor.value_or(0)));
+    const mode_t perm = device.fileMode.value_or(0666) & 07777;
+    const mode_t dirMode = callerUmask < 0 ? 0755 : 0755 & ~static_cast<mode_t>(callerUmask);
+
+    UniqueFd parentFd;
+    int dir = -1;
+    std::string name;
+    try {
+        auto [parent, base] = split_parent(path);
+        name = base;
+        if (parent == "/dev" && devDir >= 0) {
+            dir = devDir;
+        } else {
+            parentFd = mkdir_all_in_root(rootFd, parent, dirMode,
+                                         under_dev(parent) ? Symlinks::Refuse : Symlinks::InRoot);
+            dir = parentFd.get();
+        }
+    } catch (const Error& e) {
+        throw e.wrap(what);
+    }
+    if (bindFromHost) {
+        bind_host_device(dir, name, path, what);
+        return;
+    }
+    for (int attempt = 0;; ++attempt) {
+        if (::mknodat(dir, name.c_str(), type | perm, dev) == 0) break;
+        if (errno == EPERM) {
+            // Not allowed to make device nodes (a user namespace we were
+            // not told about): use the host's, as runc does.
+            bind_host_device(dir, name, path, what);
+            return;
+        }
+        if (errno != EEXIST) throw_errno(what);
+        struct stat st;
+        if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno(what);
+        if ((st.st_mode & S_IFMT) == type && (type == S_IFIFO || st.st_rdev == dev)) break;
+        if (!replace || attempt > 0) throw Error(what + ": a different file already exists there", EEXIST);
+        if (S_ISDIR(st.st_mode)) throw Error(what + ": a directory is in the way", EISDIR);
+        if (::unlinkat(dir, name.c_str(), 0) < 0) throw_errno(what + ": remove the file in the way");
+    }
+    const uid_t uid = device.uid.value_or(0);
+    const gid_t gid = device.gid.value_or(0);
+    // chown drops set-user-ID: with it in fileMode, chmod and chown both run, as always.
+    const bool always = (perm & (S_ISUID | S_ISGID)) != 0;
+    struct stat st;
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno(what);
+    if ((st.st_mode & S_IFMT) != type) throw Error(what + ": replaced while being created", EEXIST);
+    if (!always && (st.st_mode & 07777) == perm && st.st_uid == uid && st.st_gid == gid) return;
+    // Mode and owner are changed through an fd of the node, checked again.
+    UniqueFd node(::openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!node) throw_errno(what);
+    if (::fstat(node.get(), &st) < 0) throw_errno(what);
+    if ((st.st_mode & S_IFMT) != type) throw Error(what + ": replaced while being created", EEXIST);
+    // An O_PATH fd takes chmod through its /proc/self/fd link and chown
+    // with AT_EMPTY_PATH.
+    if ((always || (st.st_mode & 07777) != perm) && ::chmod(fd_path(node.get()).c_str(), perm) < 0)
+        throw_errno(what + ": chmod");
+    if ((always || st.st_uid != uid || st.st_gid != gid) && ::fchownat(node.get(), "", uid, gid, AT_EMPTY_PATH) < 0)
+        throw_errno(what + ": chown");
+}
+
 }  // namespace
 
 const std::vector<spec::Device>& default_devices() {
@@ -74,53 +160,7 @@ const std::vector<spec::Device>& default_devices() {
 }
 
 void create_device(int rootFd, const spec::Device& device, bool bindFromHost, bool replace) {
-    const std::string path = clean_path(device.path);
-    const std::string what = "create device " + path;
-    const mode_t type = device_type(device, what);
-    const dev_t dev = type == S_IFIFO ? 0
-                                      : ::makedev(static_cast<unsigned>(device.major.value_or(0)),
-                                                  static_cast<unsigned>(device.minor.value_or(0)));
-    const mode_t perm = device.fileMode.value_or(0666) & 07777;
-
-    UniqueFd dir;
-    std::string name;
-    try {
-        auto [parent, base] = split_parent(path);
-        name = base;
-        dir = mkdir_all_in_root(rootFd, parent, 0755, under_dev(parent) ? Symlinks::Refuse : Symlinks::InRoot);
-    } catch (const Error& e) {
-        throw e.wrap(what);
-    }
-    if (bindFromHost) {
-        bind_host_device(dir.get(), name, path, what);
-        return;
-    }
-    for (int attempt = 0;; ++attempt) {
-        if (::mknodat(dir.get(), name.c_str(), type | perm, dev) == 0) break;
-        if (errno == EPERM) {
-            // Not allowed to make device nodes (a user namespace we were
-            // not told about): use the host's, as runc does.
-            bind_host_device(dir.get(), name, path, what);
-            return;
-        }
-        if (errno != EEXIST) throw_errno(what);
-        struct stat st;
-        if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno(what);
-        if ((st.st_mode & S_IFMT) == type && (type == S_IFIFO || st.st_rdev == dev)) break;
-        if (!replace || attempt > 0) throw Error(what + ": a different file already exists there", EEXIST);
-        if (S_ISDIR(st.st_mode)) throw Error(what + ": a directory is in the way", EISDIR);
-        if (::unlinkat(dir.get(), name.c_str(), 0) < 0) throw_errno(what + ": remove the file in the way");
-    }
-    UniqueFd node(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!node) throw_errno(what);
-    struct stat st;
-    if (::fstat(node.get(), &st) < 0) throw_errno(what);
-    if ((st.st_mode & S_IFMT) != type) throw Error(what + ": replaced while being created", EEXIST);
-    // mknod's mode went through the umask; an O_PATH fd takes chmod through
-    // its /proc/self/fd link and chown with AT_EMPTY_PATH.
-    if (::chmod(fd_path(node.get()).c_str(), perm) < 0) throw_errno(what + ": chmod");
-    if (::fchownat(node.get(), "", device.uid.value_or(0), device.gid.value_or(0), AT_EMPTY_PATH) < 0)
-        throw_errno(what + ": chown");
+    make_device(rootFd, -1, device, bindFromHost, replace, -1);
 }
 
 void setup_dev(int rootFd, const spec::Config& config, bool bindFromHost, bool console) {
@@ -130,14 +170,18 @@ void setup_dev(int rootFd, const spec::Config& config, bool bindFromHost, bool c
     } catch (const Error& e) {
         throw e.wrap("set up /dev");
     }
-    if (config.linux)
-        for (const spec::Device& d : config.linux->devices)
-            if (clean_path(d.path) != "/dev/ptmx") create_device(rootFd, d, bindFromHost, false);
-    for (const spec::Device& def : default_devices()) {
-        bool inConfig = false;
+    {
+        const NoUmask noUmask;
+        const int umask = static_cast<int>(noUmask.saved());
         if (config.linux)
-            for (const spec::Device& d : config.linux->devices) inConfig = inConfig || clean_path(d.path) == def.path;
-        if (!inConfig) create_device(rootFd, def, bindFromHost, true);
+            for (const spec::Device& d : config.linux->devices)
+                if (clean_path(d.path) != "/dev/ptmx") make_device(rootFd, devDir.get(), d, bindFromHost, false, umask);
+        for (const spec::Device& def : default_devices()) {
+            bool inConfig = false;
+            if (config.linux)
+                for (const spec::Device& d : config.linux->devices) inConfig = inConfig || clean_path(d.path) == def.path;
+            if (!inConfig) make_device(rootFd, devDir.get(), def, bindFromHost, true, umask);
+        }
     }
 
     // /dev/ptmx is the devpts instance's ptmx, whatever the rootfs had there.
