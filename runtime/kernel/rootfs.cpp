@@ -54,9 +54,7 @@ std::string real_path(const std::string& path) {
 void pivot_into(const std::string& rootfs) {
     UniqueFd oldRoot(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!oldRoot) throw_errno("pivot_root: open /");
-    UniqueFd newRoot(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!newRoot) throw_errno("pivot_root: open " + rootfs);
-    if (::fchdir(newRoot.get()) < 0) throw_errno("pivot_root: chdir " + rootfs);
+    if (::chdir(rootfs.c_str()) < 0) throw_errno("pivot_root: chdir " + rootfs);
     // pivot_root(".", ".") stacks the old root on top of the new one, at
     // our cwd: no directory for it is needed in the rootfs (LXC's trick).
     BERTH_FAULT_MARK("mount", "pivot_root into " + rootfs);
