@@ -63,10 +63,7 @@ UniqueFd open_target(int rootFd, const std::string& clean, const std::string& wh
     return fd;
 }
 
-}  // namespace
-
-void mask_paths(int rootFd, const std::vector<std::string>& paths) {
-    Checked checked;
+void mask_all(int rootFd, const std::vector<std::string>& paths, Checked& checked) {
     for (const std::string& path : paths) {
         const std::string what = "mask " + display_destination(path);
         const std::string clean = clean_path(path);
@@ -98,8 +95,7 @@ void mask_paths(int rootFd, const std::vector<std::string>& paths) {
     }
 }
 
-void make_paths_readonly(int rootFd, const std::vector<std::string>& paths) {
-    Checked checked;
+void make_all_readonly(int rootFd, const std::vector<std::string>& paths, Checked& checked) {
     for (const std::string& path : paths) {
         const std::string what = "make " + display_destination(path) + " read-only";
         const std::string clean = clean_path(path);
@@ -112,6 +108,26 @@ void make_paths_readonly(int rootFd, const std::vector<std::string>& paths) {
         set_mount_attrs(what, copy.get(), MOUNT_ATTR_RDONLY, 0, true);
         attach_mount(what, copy.get(), target.get());
     }
+}
+
+}  // namespace
+
+void mask_paths(int rootFd, const std::vector<std::string>& paths) {
+    Checked checked;
+    mask_all(rootFd, paths, checked);
+}
+
+void make_paths_readonly(int rootFd, const std::vector<std::string>& paths) {
+    Checked checked;
+    make_all_readonly(rootFd, paths, checked);
+}
+
+void protect_paths(int rootFd, const std::vector<std::string>& readonlyPaths,
+                   const std::vector<std::string>& maskedPaths) {
+    // The read-only copies change nothing the masks look up: one Checked.
+    Checked checked;
+    make_all_readonly(rootFd, readonlyPaths, checked);
+    mask_all(rootFd, maskedPaths, checked);
 }
 
 }  // namespace berth::kernel

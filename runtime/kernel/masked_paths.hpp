@@ -22,4 +22,9 @@ void mask_paths(int rootFd, const std::vector<std::string>& paths);
 // other flags. Throws Error("make /proc/sys read-only: ...").
 void make_paths_readonly(int rootFd, const std::vector<std::string>& paths);
 
+// make_paths_readonly(readonlyPaths), then mask_paths(maskedPaths), with
+// /proc, /sys and /dev/null looked up and checked once for both.
+void protect_paths(int rootFd, const std::vector<std::string>& readonlyPaths,
+                   const std::vector<std::string>& maskedPaths);
+
 }  // namespace berth::kernel

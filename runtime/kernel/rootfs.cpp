@@ -163,10 +163,7 @@ void enter_rootfs(const RootfsContext& ctx) {
 
 void finish_rootfs(const RootfsContext& ctx) {
     UniqueFd root = open_root("/");
-    if (ctx.config.linux) {
-        make_paths_readonly(root.get(), ctx.config.linux->readonlyPaths);
-        mask_paths(root.get(), ctx.config.linux->maskedPaths);
-    }
+    if (ctx.config.linux) protect_paths(root.get(), ctx.config.linux->readonlyPaths, ctx.config.linux->maskedPaths);
     remount_deferred_readonly(root.get(), ctx.config.mounts);
     if (ctx.config.root && ctx.config.root->readonly)
         set_mount_attrs("make the root read-only", root.get(), MOUNT_ATTR_RDONLY, 0, false);
