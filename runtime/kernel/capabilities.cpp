@@ -121,13 +121,26 @@ ResolvedCapabilities resolve_capabilities(const std::optional<spec::Capabilities
     return r;
 }
 
-uint64_t available_capabilities() {
+uint64_t available_capabilities() { return available_capabilities(~uint64_t{0}); }
+
+uint64_t named_capabilities(const std::optional<spec::Capabilities>& caps) {
+    uint64_t mask = 0;
+    if (!caps) return mask;
+    for (const auto* set : {&caps->bounding, &caps->effective, &caps->inheritable, &caps->permitted, &caps->ambient})
+        if (*set)
+            for (const auto& n : **set)
+                if (auto cap = parse_capability(n)) mask |= bit(*cap);
+    return mask;
+}
+
+uint64_t available_capabilities(uint64_t among) {
     std::unique_ptr<_cap_struct, int (*)(void*)> current(cap_get_proc(), cap_free);
     if (!current) throw_errno("read process capabilities");
     uint64_t mask = 0;
     // The kernel sets no permitted bit above its last capability, and
     // PR_CAPBSET_READ answers -1 (EINVAL) there.
     for (cap_value_t c = 0; c < kMaxBits; ++c) {
+        if (!(among & bit(c))) continue;
         cap_flag_value_t permitted = CAP_CLEAR;
         if (cap_get_flag(current.get(), c, CAP_PERMITTED, &permitted) != 0) continue;
         if (permitted == CAP_SET && ::prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) mask |= bit(c);

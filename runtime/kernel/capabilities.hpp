@@ -60,6 +60,12 @@ ResolvedCapabilities resolve_capabilities(const std::optional<spec::Capabilities
 // Capabilities this process could grant now: known to the kernel and in both
 // its bounding and permitted sets.
 uint64_t available_capabilities();
+// The same, looking only at the capabilities in `among` (0 for the others):
+// resolve_capabilities only asks about the names a spec has.
+uint64_t available_capabilities(uint64_t among);
+
+// Every capability named in any set of `caps` (unknown names left out).
+uint64_t named_capabilities(const std::optional<spec::Capabilities>& caps);
 
 // Drops every capability not in `keep` from the bounding set (needs CAP_SETPCAP).
 void drop_bounding_set(uint64_t keep);

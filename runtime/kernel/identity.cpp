@@ -42,12 +42,14 @@ bool setgroups_allowed() {
 }
 
 void fix_stdio_ownership(uid_t uid) {
+    // /dev/null is looked at only when an fd is not the user's already.
     struct stat null {};
-    const bool have_null = ::stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode);
+    int have_null = -1;  // not looked at yet
     for (int fd = 0; fd <= 2; ++fd) {
         struct stat st {};
         if (::fstat(fd, &st) != 0) continue;
         if (st.st_uid == uid) continue;
+        if (have_null < 0) have_null = ::stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode);
         if (have_null && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev) continue;
         if (::fchown(fd, uid, static_cast<gid_t>(-1)) != 0) {
             if (errno == EINVAL || errno == EPERM || errno == EROFS) continue;
@@ -58,23 +60,27 @@ void fix_stdio_ownership(uid_t uid) {
 
 void apply_user_and_capabilities(const spec::Process& process) {
     const spec::User& user = process.user;
-    const ResolvedCapabilities caps = resolve_capabilities(process.capabilities, available_capabilities());
+    const ResolvedCapabilities caps = resolve_capabilities(
+        process.capabilities, available_capabilities(named_capabilities(process.capabilities)));
     for (const auto& w : caps.warnings) spdlog::warn("{}", w);
 
     fix_stdio_ownership(user.uid);
     drop_bounding_set(caps.sets.bounding);
     set_keepcaps(true);
 
-    if (setgroups_allowed()) {
-        std::vector<gid_t> groups(user.additionalGids.begin(), user.additionalGids.end());
-        if (::setgroups(groups.size(), groups.data()) != 0) {
-            int err = errno;
+    // setgroups is tried first: /proc/self/setgroups is read only when it
+    // fails, to tell "denied in this user namespace" (EPERM) from an error.
+    std::vector<gid_t> groups(user.additionalGids.begin(), user.additionalGids.end());
+    if (::setgroups(groups.size(), groups.data()) != 0) {
+        const int err = errno;
+        if (err == EPERM && !setgroups_allowed()) {
+            if (!user.additionalGids.empty())
+                spdlog::warn("ignoring additionalGids: setgroups is denied in this user namespace");
+        } else {
             std::string list;
             for (gid_t g : groups) list += (list.empty() ? "" : ",") + std::to_string(g);
             throw_id_error("setgroups [" + list + "]", "every gid of " + list, err);
         }
-    } else if (!user.additionalGids.empty()) {
-        spdlog::warn("ignoring additionalGids: setgroups is denied in this user namespace");
     }
 
     if (::setresgid(user.gid, user.gid, user.gid) != 0)
