@@ -206,3 +206,24 @@ TEST_CASE("the bounding set is dropped to what is kept", "[capabilities]") {
           }) == "CAP_CHOWN, CAP_KILL; drop CAP_KILL from the bounding set: operation not permitted (" +
                     std::to_string(EPERM) + ")");
 }
+
+TEST_CASE("only the capabilities a spec names are looked up", "[capabilities]") {
+    berth::spec::Capabilities caps;
+    caps.bounding = std::vector<std::string>{"CAP_CHOWN", "CAP_KILL"};
+    caps.effective = std::vector<std::string>{"CAP_KILL", "CAP_FOO", "cap_net_raw"};
+    caps.ambient = std::vector<std::string>{"CAP_SYS_ADMIN"};
+    CHECK(named_capabilities(caps) == mask({CAP_CHOWN, CAP_KILL, CAP_SYS_ADMIN}));
+    CHECK(named_capabilities(std::nullopt) == 0);
+
+    const uint64_t all = available_capabilities();
+    CHECK(available_capabilities(0) == 0);
+    CHECK(available_capabilities(mask({CAP_CHOWN, CAP_KILL})) == (all & mask({CAP_CHOWN, CAP_KILL})));
+    CHECK(available_capabilities(kAll) == all);
+    // The same resolution as with everything looked up.
+    const auto full = resolve_capabilities(caps, all);
+    const auto named = resolve_capabilities(caps, available_capabilities(named_capabilities(caps)));
+    CHECK(full.sets.bounding == named.sets.bounding);
+    CHECK(full.sets.effective == named.sets.effective);
+    CHECK(full.sets.ambient == named.sets.ambient);
+    CHECK(full.warnings == named.warnings);
+}
