@@ -172,15 +172,17 @@ void setup_dev(int rootFd, const spec::Config& config, bool bindFromHost, bool c
     }
     {
         const NoUmask noUmask;
-        const int umask = static_cast<int>(noUmask.saved());
+        const int callerUmask = static_cast<int>(noUmask.saved());
         if (config.linux)
             for (const spec::Device& d : config.linux->devices)
-                if (clean_path(d.path) != "/dev/ptmx") make_device(rootFd, devDir.get(), d, bindFromHost, false, umask);
+                if (clean_path(d.path) != "/dev/ptmx")
+                    make_device(rootFd, devDir.get(), d, bindFromHost, false, callerUmask);
         for (const spec::Device& def : default_devices()) {
             bool inConfig = false;
             if (config.linux)
-                for (const spec::Device& d : config.linux->devices) inConfig = inConfig || clean_path(d.path) == def.path;
-            if (!inConfig) make_device(rootFd, devDir.get(), def, bindFromHost, true, umask);
+                for (const spec::Device& d : config.linux->devices)
+                    inConfig = inConfig || clean_path(d.path) == def.path;
+            if (!inConfig) make_device(rootFd, devDir.get(), def, bindFromHost, true, callerUmask);
         }
     }
 
