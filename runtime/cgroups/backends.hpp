@@ -9,8 +9,12 @@
 
 namespace berth::cgroups {
 
-std::unique_ptr<Manager> make_v2_manager(const std::string& path, const Layout& layout, bool create);
-std::unique_ptr<Manager> make_v1_manager(const std::string& path, const Layout& layout, bool create);
+// What a backend's constructor makes: nothing (open), every directory
+// (create), or only the one clone3 places the init in (create_clone_target).
+enum class Creation { None, Everything, CloneTarget };
+
+std::unique_ptr<Manager> make_v2_manager(const std::string& path, const Layout& layout, Creation);
+std::unique_ptr<Manager> make_v1_manager(const std::string& path, const Layout& layout, Creation);
 
 // Freezes / thaws a v2 cgroup directory (shared with the hybrid backend's tests).
 void freeze_v2(const std::string& dir, bool freeze);

@@ -143,6 +143,15 @@ std::vector<pid_t> read_pids(const std::string& dir, bool recursive) {
 
 std::vector<std::string> make_cgroup_dirs(const std::string& mountpoint, const std::string& cgroupPath) {
     std::vector<std::string> created;
+    // Usually only the leaf is new (/berth, /docker exist): one mkdir. ENOENT
+    // (a missing parent) takes the walk from the top below.
+    const std::string leaf = join_cgroup(mountpoint, cgroupPath);
+    if (leaf != mountpoint) {
+        BERTH_FAULT_MARK("cgroup", "mkdir " + leaf);
+        if (::mkdir(leaf.c_str(), 0755) == 0) return {leaf};
+        if (errno == EEXIST) return created;
+        if (errno != ENOENT) throw_errno("mkdir " + leaf);
+    }
     // A shared parent (/docker, /berth) may be removed by another runtime's
     // delete between our mkdir of it and of its child: ENOENT then means
     // "start again from the top", a few times, not failure.

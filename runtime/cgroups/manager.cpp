@@ -28,13 +28,13 @@ void check_path(const std::string& path) {
     }
 }
 
-std::unique_ptr<Manager> make(const std::string& path, const Layout& layout, bool create) {
+std::unique_ptr<Manager> make(const std::string& path, const Layout& layout, Creation creation) {
     check_path(path);
     try {
-        if (layout.mode == Mode::Unified) return make_v2_manager(path, layout, create);
-        return make_v1_manager(path, layout, create);
+        if (layout.mode == Mode::Unified) return make_v2_manager(path, layout, creation);
+        return make_v1_manager(path, layout, creation);
     } catch (const Error& e) {
-        throw e.wrap(std::string(create ? "create" : "open") + " cgroup " + path);
+        throw e.wrap(std::string(creation != Creation::None ? "create" : "open") + " cgroup " + path);
     }
 }
 
@@ -46,11 +46,23 @@ uint64_t oom_kill_count(const std::string& dir) {
 }  // namespace
 
 std::unique_ptr<Manager> Manager::create(const std::string& path, const Layout& layout) {
-    return make(path, layout, true);
+    return make(path, layout, Creation::Everything);
+}
+
+std::unique_ptr<Manager> Manager::create_clone_target(const std::string& path, const Layout& layout) {
+    return make(path, layout, Creation::CloneTarget);
 }
 
 std::unique_ptr<Manager> Manager::open(const std::string& path, const Layout& layout) {
-    return make(path, layout, false);
+    return make(path, layout, Creation::None);
+}
+
+void Manager::make_remaining_directories() {
+    try {
+        make_remaining();
+    } catch (const Error& e) {
+        throw e.wrap("create cgroup " + path_);
+    }
 }
 
 CgroupGuard::~CgroupGuard() {

@@ -77,6 +77,13 @@ public:
     // controller in the ancestors' cgroup.subtree_control. v1: cpuset
     // directories get cpus/mems copied from their parent, so tasks can join.
     static std::unique_ptr<Manager> create(const std::string& path, const Layout& layout);
+    // create() in two steps, so that most of it overlaps the init's own setup:
+    // create_clone_target() makes only the directory clone3(CLONE_INTO_CGROUP)
+    // places the init in (v2 and hybrid: the cgroup2 one; legacy v1: none);
+    // make_remaining_directories(), after the clone, makes the rest (the v1
+    // hierarchies, with cpuset cpus/mems) before any task joins them.
+    static std::unique_ptr<Manager> create_clone_target(const std::string& path, const Layout& layout);
+    void make_remaining_directories();
     // For later commands: no directory is made; a missing one is an error only
     // for the operations that need it (destroy() of a missing cgroup succeeds).
     static std::unique_ptr<Manager> open(const std::string& path, const Layout& layout);
@@ -113,6 +120,9 @@ public:
     // {"memory":{"limit":0}}), an empty `devices` keeps the device rules.
     // Errors name the spec field ("linux.resources.memory.swap: ...").
     virtual void apply(const spec::Resources& resources, bool isUpdate) = 0;
+    // The init is in the cgroup already (clone3 placed it), so a create-time
+    // apply() may write what would have refused the clone (v2 pids.max 0).
+    void init_joined() { initJoined_ = true; }
 
     // freeze() returns once every task is frozen (v2 cgroup.events "frozen 1";
     // v1 freezer.state FROZEN) or throws after thawing again on timeout.
@@ -137,9 +147,11 @@ public:
 
 protected:
     Manager(std::string path, Layout layout) : path_(std::move(path)), layout_(std::move(layout)) {}
+    virtual void make_remaining() {}
 
     std::string path_;
     Layout layout_;
+    bool initJoined_ = false;
 };
 
 // Moves the calling process into the cgroups whose `tasks` files are given

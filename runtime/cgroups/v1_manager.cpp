@@ -53,7 +53,8 @@ std::vector<uint64_t> u64_list(const std::string& dir, const std::string& name) 
 
 class V1Manager final : public Manager {
 public:
-    V1Manager(const std::string& path, const Layout& layout, bool create) : Manager(path, layout) {
+    V1Manager(const std::string& path, const Layout& layout, Creation creation) : Manager(path, layout) {
+        const bool create = creation != Creation::None;
         for (const auto& h : layout_.v1) {
             std::string dir = join_cgroup(h.mountpoint, path_);
             hierarchies_.push_back(dir);
@@ -64,7 +65,11 @@ public:
         // others: no manager exists yet whose destroy() could.
         std::vector<std::string> made;
         try {
-            if (create) make_directories(made);
+            if (creation == Creation::Everything) make_v1_directories(made);
+            if (create && !unified_.empty()) {
+                auto u = make_cgroup_dirs(layout_.unified, path_);
+                made.insert(made.end(), u.begin(), u.end());
+            }
             if (!unified_.empty()) {
                 unifiedFd_ = UniqueFd(::open(unified_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
                 if (!unifiedFd_ && (create || errno != ENOENT)) throw_errno("open cgroup " + unified_);
@@ -181,6 +186,16 @@ public:
     }
 
     void destroy() override {
+        // Usually the tasks are gone (the container's pid namespace died with
+        // its init): then each directory goes with one rmdir. Tasks or child
+        // cgroups left anywhere (EBUSY) take the kill-and-retry path below.
+        bool left = false;
+        for (const auto& dir : directories())
+            if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) left = true;
+        if (!left) {
+            unifiedFd_.reset();
+            return;
+        }
         auto freezer = dirs_.find("freezer");
         auto kick = [&] {
             signal_pids(pids(), SIGKILL);
@@ -305,8 +320,13 @@ private:
         return out;
     }
 
-    // Appends every directory it creates to `made`, parents first.
-    void make_directories(std::vector<std::string>& made) {
+    void make_remaining() override {
+        std::vector<std::string> made;
+        make_v1_directories(made);
+    }
+
+    // Appends every v1 directory it creates to `made`, parents first.
+    void make_v1_directories(std::vector<std::string>& made) {
         auto add = [&made](std::vector<std::string> dirs) { made.insert(made.end(), dirs.begin(), dirs.end()); };
         for (const auto& h : layout_.v1) {
             bool cpuset = std::find(h.controllers.begin(), h.controllers.end(), "cpuset") != h.controllers.end();
@@ -314,19 +334,13 @@ private:
                 add(make_cgroup_dirs(h.mountpoint, path_));
                 continue;
             }
-            // Each new cpuset level needs cpus/mems before a task (or a child) can use it.
-            std::string dir = h.mountpoint;
-            for (size_t i = 1; i <= path_.size();) {
-                size_t slash = path_.find('/', i);
-                if (slash == std::string::npos) slash = path_.size();
-                std::string parent = dir;
-                dir += "/" + path_.substr(i, slash - i);
-                add(make_cgroup_dirs(h.mountpoint, dir.substr(h.mountpoint.size())));
-                cpuset_copy_from_parent(dir, parent);
-                i = slash + 1;
-            }
+            // A task can join a cpuset cgroup only once its cpus and mems are set.
+            auto created = make_cgroup_dirs(h.mountpoint, path_);
+            add(created);
+            const std::string leaf = join_cgroup(h.mountpoint, path_);
+            const bool fresh = !created.empty() && created.back() == leaf;
+            for (const char* file : {"cpuset.cpus", "cpuset.mems"}) cpuset_fill(h.mountpoint, leaf, file, fresh);
         }
-        if (!unified_.empty()) add(make_cgroup_dirs(layout_.unified, path_));
     }
 
     V1Dirs dirs_;
@@ -345,8 +359,8 @@ void join_self_v1(const std::vector<std::string>& taskFiles) {
     }
 }
 
-std::unique_ptr<Manager> make_v1_manager(const std::string& path, const Layout& layout, bool create) {
-    return std::make_unique<V1Manager>(path, layout, create);
+std::unique_ptr<Manager> make_v1_manager(const std::string& path, const Layout& layout, Creation creation) {
+    return std::make_unique<V1Manager>(path, layout, creation);
 }
 
 }  // namespace berth::cgroups

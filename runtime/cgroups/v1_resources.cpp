@@ -1,8 +1,15 @@
 #include "runtime/cgroups/v1_resources.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <map>
+
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "common/fault.hpp"
+#include "common/unique_fd.hpp"
 #include "runtime/cgroups/devices.hpp"
 #include "runtime/cgroups/files.hpp"
 
@@ -236,23 +243,36 @@ void apply_v1_resources(const V1Dirs& dirs, const spec::Resources& r, bool isUpd
 void apply_v1_devices(const std::string& devicesDir, const std::vector<spec::DeviceCgroupRule>& rules) {
     DeviceState target = emulate_devices(to_device_rules(rules));
     DeviceState current = parse_devices_list(read_file(devicesDir, "devices.list"));
-    for (const auto& [file, line] : v1_device_writes(current, target))
-        if (int err = try_write_file(devicesDir, file, line))
+    // One rule per write(2), but devices.allow and devices.deny are each opened once.
+    std::map<std::string, UniqueFd> opened;
+    for (const auto& [file, line] : v1_device_writes(current, target)) {
+        BERTH_FAULT_MARK("cgroup", "write " + devicesDir + "/" + file);
+        UniqueFd& fd = opened[file];
+        if (!fd) fd.reset(::open((devicesDir + "/" + file).c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+        int err = !fd ? errno : 0;
+        if (!err) {
+            ssize_t n = ::write(fd.get(), line.data(), line.size());
+            err = n < 0 ? errno : static_cast<size_t>(n) != line.size() ? EIO : 0;
+        }
+        if (err)
             throw Error("linux.resources.devices: write \"" + line + "\" to " + devicesDir + "/" + file + ": " +
                             errno_text(err),
                         err);
+    }
     // The kernel may refuse silently (e.g. a parent that denies): check the result.
     DeviceState after = parse_devices_list(read_file(devicesDir, "devices.list"));
     if (after.defaultAllow != target.defaultAllow || (!target.defaultAllow && after != target))
         throw Error("linux.resources.devices: " + devicesDir + "/devices.list does not match the requested rules");
 }
 
-void cpuset_copy_from_parent(const std::string& dir, const std::string& parent) {
-    for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
-        if (!trim(read_file(dir, file)).empty()) continue;
-        std::string value = trim(read_file(parent, file));
-        if (!value.empty()) write_file(dir, file, value);
+std::string cpuset_fill(const std::string& mountpoint, const std::string& dir, const char* file, bool knownEmpty) {
+    if (!knownEmpty) {
+        std::string value = trim(read_file(dir, file));
+        if (!value.empty() || dir.size() <= mountpoint.size()) return value;
     }
+    std::string value = cpuset_fill(mountpoint, dir.substr(0, dir.rfind('/')), file, false);
+    if (!value.empty()) write_file(dir, file, value);
+    return value;
 }
 
 }  // namespace berth::cgroups

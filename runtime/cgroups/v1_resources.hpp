@@ -44,7 +44,10 @@ void apply_v1_resources(const V1Dirs& dirs, const spec::Resources& r, bool isUpd
 void apply_v1_devices(const std::string& devicesDir, const std::vector<spec::DeviceCgroupRule>& rules);
 
 // cpuset.cpus / cpuset.mems are empty in a new v1 cpuset cgroup and no task
-// can join until they are set: copy the parent's when empty.
-void cpuset_copy_from_parent(const std::string& dir, const std::string& parent);
+// can join until they are set: fills `file` of dir (below the hierarchy's
+// mountpoint) from the nearest ancestor that has a value, writing every empty
+// level on the way. knownEmpty: dir was just made, so it is not read first.
+// Returns the value (empty only if the whole chain is empty).
+std::string cpuset_fill(const std::string& mountpoint, const std::string& dir, const char* file, bool knownEmpty);
 
 }  // namespace berth::cgroups

@@ -29,8 +29,9 @@ bool events_frozen(const std::string& dir) {
 
 class V2Manager final : public Manager {
 public:
-    V2Manager(const std::string& path, const Layout& layout, bool create)
+    V2Manager(const std::string& path, const Layout& layout, Creation creation)
         : Manager(path, layout), dir_(join_cgroup(layout.unified, path)) {
+        const bool create = creation != Creation::None;  // the one directory is the clone target
         std::vector<std::string> made;
         if (create) {
             enable_v2_controllers(layout_.unified, path_, {});
@@ -60,7 +61,7 @@ public:
     }
 
     void apply(const spec::Resources& r, bool isUpdate) override {
-        if (!isUpdate && r.pids && r.pids->limit == 0 && !r.unified.count("pids.max")) {
+        if (!isUpdate && !initJoined_ && r.pids && r.pids->limit == 0 && !r.unified.count("pids.max")) {
             // pids.max=0 before the init is in the cgroup would refuse its
             // clone: written by add_process(), right after it joined.
             spec::Resources rest = r;
@@ -115,8 +116,8 @@ public:
     }
 
     void destroy() override {
-        struct stat st {};
-        if (::stat(dir_.c_str(), &st) != 0 && errno == ENOENT) {
+        // Empty and without children (the usual end of a container): one rmdir.
+        if (::rmdir(dir_.c_str()) == 0 || errno == ENOENT) {
             fd_.reset();
             return;
         }
@@ -189,8 +190,8 @@ FreezerState freezer_state_v2(const std::string& dir) {
     return events_frozen(dir) ? FreezerState::Frozen : FreezerState::Freezing;
 }
 
-std::unique_ptr<Manager> make_v2_manager(const std::string& path, const Layout& layout, bool create) {
-    return std::make_unique<V2Manager>(path, layout, create);
+std::unique_ptr<Manager> make_v2_manager(const std::string& path, const Layout& layout, Creation creation) {
+    return std::make_unique<V2Manager>(path, layout, creation);
 }
 
 }  // namespace berth::cgroups
