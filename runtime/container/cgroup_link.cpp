@@ -15,27 +15,33 @@ std::string planned_cgroup_path(const spec::Config& config, const std::string& i
     return cgroups::resolve_cgroup_path(cgroupsPath, id, systemdCgroup);
 }
 
-CgroupSetup::CgroupSetup(const spec::Config& config, const std::string& id, bool systemdCgroup) {
+CgroupSetup::CgroupSetup(const spec::Config& config, const std::string& id, bool systemdCgroup)
+    : config_(config) {
     path_ = planned_cgroup_path(config, id, systemdCgroup);
-    manager_ = cgroups::Manager::create(path_, cgroups::detect_layout());
+    manager_ = cgroups::Manager::create_clone_target(path_, cgroups::detect_layout());
+}
+
+void CgroupSetup::finish(bool placedByClone) {
     try {
-        spec::Resources resources = config.linux && config.linux->resources ? *config.linux->resources : spec::Resources{};
+        manager_->make_remaining_directories();
+        if (placedByClone && manager_->mode() == cgroups::Mode::Unified) manager_->init_joined();
+        spec::Resources resources = config_.linux && config_.linux->resources ? *config_.linux->resources : spec::Resources{};
         // The device rules the container gets: linux.resources.devices plus the
         // default devices every container may use (as runc allows them).
         static const spec::Linux noLinux;
-        resources.devices = cgroups::container_device_rules(config.linux ? *config.linux : noLinux);
+        resources.devices = cgroups::container_device_rules(config_.linux ? *config_.linux : noLinux);
         manager_->apply(resources, /*isUpdate=*/false);
     } catch (const Error& e) {
-        try {
-            manager_->destroy();
-        } catch (const Error& cleanup) {
-            spdlog::warn("remove cgroup {}: {}", path_, cleanup.what());
-        }
-        throw e.wrap("cgroup " + path_);
+        throw e.wrap("cgroup " + path_);  // the destructor removes it (after create killed the init)
     }
 }
 
 CgroupSetup::CgroupSetup(CgroupSetup&&) noexcept = default;
+
+std::unique_ptr<cgroups::Manager> CgroupSetup::commit() {
+    committed_ = true;
+    return std::move(manager_);
+}
 
 CgroupSetup::~CgroupSetup() {
     if (committed_ || !manager_) return;
@@ -78,6 +84,11 @@ bool cgroup_is_frozen(const ContainerRecord& rec) {
 
 void destroy_cgroup(const ContainerRecord& rec) {
     if (auto cg = open_cgroup(rec)) cg->destroy();
+}
+
+void destroy_cgroup(const ContainerRecord& rec, cgroups::Manager* created) {
+    if (created && created->path() == rec.cgroupPath) created->destroy();
+    else destroy_cgroup(rec);
 }
 
 }  // namespace berth::container

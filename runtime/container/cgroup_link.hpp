@@ -18,11 +18,16 @@ namespace berth::container {
 // The cgroup path CgroupSetup will use (linux.cgroupsPath resolved).
 std::string planned_cgroup_path(const spec::Config&, const std::string& id, bool systemdCgroup);
 
-// The cgroup of a container being created: made and limited before clone,
-// removed again unless commit() is called.
+// The cgroup of a container being created, removed again unless commit() is
+// called. In two steps, so the v1 directories and the limits (most of the
+// work) overlap the init's own setup: the constructor makes only what
+// clone3(CLONE_INTO_CGROUP) needs; finish(), right after the clone and before
+// the init may join a v1 hierarchy or exec, makes the rest and writes
+// linux.resources and the device rules (runc's order too: Apply, then Set).
 class CgroupSetup {
 public:
     CgroupSetup(const spec::Config&, const std::string& id, bool systemdCgroup);
+    void finish(bool placedByClone);
     CgroupSetup(CgroupSetup&&) noexcept;
     ~CgroupSetup();
 
@@ -37,9 +42,11 @@ public:
     // legacy): then neither add_process() nor a wait for the parent is
     // needed. Empty otherwise (v2; hybrid without CLONE_INTO_CGROUP).
     std::vector<std::string> self_join_files(bool placedByClone) const;
-    void commit() { committed_ = true; }
+    // Keeps the cgroup; the manager stays usable (run deletes with it).
+    std::unique_ptr<cgroups::Manager> commit();
 
 private:
+    const spec::Config& config_;
     std::unique_ptr<cgroups::Manager> manager_;
     std::string path_;
     bool committed_ = false;
@@ -49,5 +56,7 @@ private:
 std::unique_ptr<cgroups::Manager> open_cgroup(const ContainerRecord&);
 bool cgroup_is_frozen(const ContainerRecord&);
 void destroy_cgroup(const ContainerRecord&);
+// The same with the manager create returned (no second look at the host's layout).
+void destroy_cgroup(const ContainerRecord&, cgroups::Manager* created);
 
 }  // namespace berth::container

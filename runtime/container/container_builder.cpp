@@ -311,9 +311,10 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
         if (userJoin) intoCgroup = false;  // the parent places it: the helper has no rights there
         // Without a user namespace init moves itself into the v1 cgroups (no
         // global lock, no RCU grace period); else the parent does, before Go.
+        // Either way only after Go: the v1 directories are made after clone.
         if (!nsPlan.newUser && !userJoin) plan.cgroupTaskFiles = cgroup.self_join_files(intoCgroup);
         const bool parentJoins = plan.cgroupTaskFiles.empty() && cgroup.needs_join_after_clone(intoCgroup);
-        plan.waitForGo = nsPlan.newUser || plan.rlimitsByParent || parentJoins;
+        plan.waitForGo = nsPlan.newUser || plan.rlimitsByParent || parentJoins || !plan.cgroupTaskFiles.empty();
         try {
             if (userJoin)
                 child = kernel::clone_process_in_user_namespace(userJoin->path, nsPlan.cloneFlags);
@@ -334,16 +335,20 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     }
     InitGuard initGuard;
     initGuard.set(child.pid, child.pidfd.get());
-    poststop.arm();
     childEnd.close();
 
     rec.pid = child.pid;
     auto st = kernel::read_proc_stat(child.pid);
     rec.pidStartTime = st ? st->startTime : 0;
+    // From here a SIGKILLed create leaves a record that `delete --force` can clean up.
+    dir.write_record(rec);
+    // While the init makes its network namespace: the v1 directories, the
+    // limits and the device rules, before the init joins a v1 hierarchy
+    // (after Go) and long before it can exec.
+    cgroup.finish(intoCgroup);
+    poststop.arm();
 
     try {
-        // From here a SIGKILLed create leaves a record that `delete --force` can clean up.
-        dir.write_record(rec);
         if (plan.cgroupTaskFiles.empty()) cgroup.add_process(child.pid, intoCgroup);
         if (nsPlan.newUser && config.linux)
             kernel::write_id_mappings(child.pid, config.linux->uidMappings, config.linux->gidMappings);
@@ -370,9 +375,10 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     }
     poststop.disarm();
     initGuard.commit();
-    cgroup.commit();
+    auto cgroupManager = cgroup.commit();
     dir.commit();
-    return CreatedContainer{std::move(dir), std::move(rec), std::move(config), std::move(child.pidfd)};
+    return CreatedContainer{std::move(dir), std::move(rec), std::move(config), std::move(child.pidfd),
+                            std::move(cgroupManager)};
 }
 
 }  // namespace berth::container

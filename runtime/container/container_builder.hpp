@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/unique_fd.hpp"
+#include "runtime/cgroups/manager.hpp"
 #include "runtime/container/operations.hpp"
 #include "runtime/container/state_store.hpp"
 #include "spec/config.hpp"
@@ -22,6 +23,7 @@ struct CreatedContainer {
     ContainerRecord record;
     spec::Config config;
     UniqueFd pidfd;
+    std::unique_ptr<cgroups::Manager> cgroup;  // for run's delete: the layout is known
 };
 
 struct BuildOptions {

@@ -211,10 +211,16 @@ void run_init(const InitPlan& plan, SyncChannel& ch) noexcept {
     pid_t pid = 0;
     UniqueFd seccompAgent;
     try {
-        // Into the v1 cgroups before any container code runs (clone3 placed
-        // us in the cgroup2 one); the parent does it when the list is empty.
-        cgroups::join_self_v1(plan.cgroupTaskFiles);
+        // The network namespace first: its setup overlaps the parent's cgroup work.
+        if (plan.namespaces.unshareFirst) {
+            BERTH_FAULT_MARK("namespace", "unshare network namespace");
+            if (::unshare(static_cast<int>(plan.namespaces.unshareFirst)) < 0) throw_errno("create network namespace");
+        }
         if (plan.waitForGo) ch.expect(SyncMsg::Go);
+        // Into the v1 cgroups (made and limited by the parent before Go)
+        // before any container code runs; clone3 placed us in the cgroup2 one.
+        // The parent does it when the list is empty.
+        cgroups::join_self_v1(plan.cgroupTaskFiles);
         pid = host_pid();
         setup_container(plan, ch, seccompAgent);
         prepare_inherited_fds(plan.preserveFds);

@@ -117,11 +117,11 @@ void kill_and_wait(const ContainerRecord& rec) {
     if (!wait_exit(init.get(), 10000)) throw Error("container init " + std::to_string(rec.pid) + " did not exit after SIGKILL");
 }
 
-void destroy_container(ContainerDir& dir, const ContainerRecord* rec) {
+void destroy_container(ContainerDir& dir, const ContainerRecord* rec, cgroups::Manager* created) {
     std::vector<spec::Hook> poststop;
     std::string state;
     if (rec) {
-        destroy_cgroup(*rec);
+        destroy_cgroup(*rec, created);
         if (rec->hasLifecycleHooks) {
             try {
                 spec::Config config = saved_config(dir);

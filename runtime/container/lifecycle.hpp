@@ -6,6 +6,8 @@
 #include "spec/config.hpp"
 #include "spec/state.hpp"
 
+namespace berth::cgroups { class Manager; }
+
 namespace berth::container {
 
 // `start`: lets a created container's init exec the user program, reports an
@@ -16,8 +18,9 @@ void start_container(const ContainerDir&, const ContainerRecord&);
 // until the init is gone.
 void kill_and_wait(const ContainerRecord&);
 
-// Undoes create: cgroup, state directory; then the poststop hooks.
-void destroy_container(ContainerDir&, const ContainerRecord*);
+// Undoes create: cgroup, state directory; then the poststop hooks. `created`:
+// the cgroup manager of this process's own create (run), if it has one.
+void destroy_container(ContainerDir&, const ContainerRecord*, cgroups::Manager* created = nullptr);
 
 // The config saved at create (state dir's config.json).
 spec::Config saved_config(const ContainerDir&);

@@ -31,7 +31,7 @@ bool own_pid_namespace(const spec::Config& config) {
 void delete_quietly(CreatedContainer& c, bool initReaped = false) {
     try {
         if (!initReaped || !own_pid_namespace(c.config)) kill_and_wait(c.record);
-        destroy_container(c.dir, &c.record);
+        destroy_container(c.dir, &c.record, c.cgroup.get());
     } catch (const Error& e) {
         spdlog::warn("run: delete: {}", e.what());
     }

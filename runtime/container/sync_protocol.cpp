@@ -22,7 +22,14 @@ void SyncChannel::send(SyncMsg type, std::string_view payload) const {
     for (;;) {
         ssize_t n = ::send(fd_.get(), buf.data(), buf.size(), MSG_NOSIGNAL);
         if (n >= 0) return;
-        if (errno != EINTR) throw_errno("sync send");
+        if (errno == EINTR) continue;
+        int err = errno;
+        // The peer failed and exited before reading: its Error says why.
+        char reply[8192];
+        ssize_t r = ::recv(fd_.get(), reply, sizeof reply, MSG_DONTWAIT);
+        if (r > 1 && static_cast<SyncMsg>(reply[0]) == SyncMsg::Error)
+            throw Error(std::string(reply + 1, static_cast<size_t>(r - 1)));
+        throw_errno("sync send", err);
     }
 }
 

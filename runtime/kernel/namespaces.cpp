@@ -70,6 +70,10 @@ NamespacePlan plan_namespaces(const spec::Config& config) {
     if (plan.joinsUser()) later = ~static_cast<uint64_t>(CLONE_NEWPID);
     plan.unshareFlags = plan.cloneFlags & later;
     plan.cloneFlags &= ~later;
+    if (!plan.newUser && !plan.joinsUser()) {
+        plan.unshareFirst = plan.cloneFlags & CLONE_NEWNET;
+        plan.cloneFlags &= ~static_cast<uint64_t>(CLONE_NEWNET);
+    }
     return plan;
 }
 
