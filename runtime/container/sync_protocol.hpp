@@ -8,11 +8,17 @@
 //
 //   parent                                   child (container init)
 //   ------                                   ----------------------
-//   clone3(new namespaces, pidfd,
-//          CLONE_INTO_CGROUP on v2)
-//   [if the child must wait: v1 cgroups
-//    joined, uid/gid maps written]
-//                         ---- Go ------->   (waits for Go only when told to by the plan)
+//   clone3(new namespaces but the network
+//          one, pidfd, CLONE_INTO_CGROUP
+//          into the cgroup2 directory)       unshare(CLONE_NEWNET) (no user namespace:
+//   meanwhile: v1 cgroup directories,        setup_net is the costliest namespace,
+//   linux.resources, device rules            so it overlaps the parent's cgroup work)
+//   [parent joins the cgroups itself when
+//    the child cannot; uid/gid maps]
+//                         ---- Go ------->   (waits for Go only when told to by the plan:
+//                                            always when it joins v1 hierarchies, which
+//                                            exist and are limited only from Go on)
+//                                            write 0 to the v1 `tasks` files (self-join),
 //                                            join namespaces by path, time ns offsets,
 //                                            hostname, rootfs mounts, /dev
 //   [if prestart/createRuntime hooks]
