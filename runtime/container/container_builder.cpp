@@ -338,13 +338,11 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     childEnd.close();
 
     rec.pid = child.pid;
-    auto st = kernel::read_proc_stat(child.pid);
-    rec.pidStartTime = st ? st->startTime : 0;
-    // From here a SIGKILLed create leaves a record that `delete --force` can clean up.
-    dir.write_record(rec);
     // While the init makes its network namespace: the v1 directories, the
     // limits and the device rules, before the init joins a v1 hierarchy
-    // (after Go) and long before it can exec.
+    // (after Go) and long before it can exec. A create SIGKILLed meanwhile
+    // leaves the first record (its cgroup path); the init, waiting for Go,
+    // exits when its end of the socket reads EOF.
     cgroup.finish(intoCgroup);
     poststop.arm();
 
@@ -356,6 +354,12 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
         // From the runtime namespace: inside a user namespace lowering it cannot work.
         if (config.process->oomScoreAdj) kernel::apply_oom_score_adj(*config.process->oomScoreAdj, child.pid);
         if (plan.waitForGo) parentEnd.send(SyncMsg::Go);
+        // The record with the init's pid and start time, once the init no
+        // longer waits for us: from here a SIGKILLed create leaves what
+        // `delete --force` needs to kill it.
+        auto st = kernel::read_proc_stat(child.pid);
+        rec.pidStartTime = st ? st->startTime : 0;
+        dir.write_record(rec);
 
         if (plan.runtimeHooks) {
             parentEnd.expect(SyncMsg::Mounted);
