@@ -130,6 +130,7 @@ void mount_cgroup_v1(const MountContext& ctx, const spec::Mount& m, const MountO
 
     const std::vector<MountInfo> mounts = read_mountinfo();
     std::set<std::string> done;
+    std::vector<std::string> bound;  // bind mounts that still need the mount's flags
     for (const OwnCgroup& own : read_own_cgroups()) {
         if (own.controllers.empty()) continue;  // the cgroup2 hierarchy of a hybrid host
         const MountInfo* host = nullptr;
@@ -167,11 +168,11 @@ void mount_cgroup_v1(const MountContext& ctx, const spec::Mount& m, const MountO
             const std::string source = own_cgroup_dir(*host, own.path);
             mount_on_path(subWhat, source.c_str(), subPath, nullptr, MS_BIND | MS_REC);
         }
-        if (!ctx.cgroupNamespace || !o.propagation.empty()) {
-            // The mount now on top of the directory: remount and propagation act on it.
+        if (!ctx.cgroupNamespace) bound.push_back(name);
+        if (!o.propagation.empty()) {
+            // The mount now on top of the directory: propagation acts on it.
             UniqueFd mounted(::openat(top.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
             if (!mounted) throw_errno(subWhat + ": open");
-            if (!ctx.cgroupNamespace) remount_bind(subWhat, mounted.get(), flags);
             for (unsigned long p : o.propagation) set_propagation(subWhat, mounted.get(), p);
         }
 
@@ -184,7 +185,23 @@ void mount_cgroup_v1(const MountContext& ctx, const spec::Mount& m, const MountO
                     throw_errno(what + ": symlink " + part);
         }
     }
-    if (o.readonly()) remount_bind(what, top.get(), flags);
+    // A bind mount keeps the host's flags: nosuid, nodev, noexec (and ro)
+    // for all of them and the tmpfs at once, once the symlinks are made.
+    // Kernels without mount_setattr (before 5.12) remount each one.
+    if (!bound.empty() || o.readonly()) {
+        uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (o.readonly() ? MOUNT_ATTR_RDONLY : 0);
+        try {
+            set_mount_attrs(what, top.get(), attrs, 0, /*recursive=*/true);
+        } catch (const Error& e) {
+            if (e.code() != ENOSYS) throw;
+            for (const std::string& name : bound) {
+                UniqueFd mounted(::openat(top.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+                if (!mounted) throw_errno(what + "/" + name + ": open");
+                remount_bind(what + "/" + name, mounted.get(), flags);
+            }
+            if (o.readonly()) remount_bind(what, top.get(), flags);
+        }
+    }
     if (o.has_recursive_attrs()) set_mount_attrs(what, top.get(), o.attrSet, o.attrClear, true);
 }
 
