@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "common/stdout.hpp"
 #include "hooks/hooks.hpp"
 #include "runtime/cgroups/manager.hpp"
 #include "runtime/container/cgroup_link.hpp"
@@ -64,12 +64,12 @@ int state(const GlobalOptions& g, const std::string& id) {
         s.ociVersion = spec::kSpecVersion;
         s.id = id;
         s.status = spec::Status::Creating;
-        std::cout << spec::state_to_json(s) << '\n';
+        print_stdout(spec::state_to_json(s) + '\n');
         return 0;
     }
     ContainerRecord rec = dir.read_record();
     spec::Status st = container_status(dir, &rec);
-    std::cout << spec::state_to_json(make_state(dir, rec, st)) << '\n';
+    print_stdout(spec::state_to_json(make_state(dir, rec, st)) + '\n');
     return 0;
 }
 
@@ -170,13 +170,13 @@ int list(const GlobalOptions& g, const ListOptions& o) {
         }
     }
     if (o.quiet) {
-        for (const auto& s : states) std::cout << s.id << '\n';
+        for (const auto& s : states) print_stdout(s.id + '\n');
         return 0;
     }
     if (o.format == "json") {
         nlohmann::ordered_json arr = nlohmann::ordered_json::array();
         for (const auto& s : states) arr.push_back(nlohmann::ordered_json::parse(spec::state_to_json(s)));
-        std::cout << (states.empty() ? std::string("null") : arr.dump()) << '\n';
+        print_stdout((states.empty() ? std::string("null") : arr.dump()) + '\n');
         return 0;
     }
     if (o.format != "table") throw Error("invalid format option");
@@ -190,7 +190,7 @@ int list(const GlobalOptions& g, const ListOptions& o) {
     for (const auto& r : rows) {
         std::string line;
         for (size_t i = 0; i < 5; ++i) line += r[i] + std::string(width[i] - r[i].size(), ' ');
-        std::cout << line << r[5] << '\n';
+        print_stdout(line + r[5] + '\n');
     }
     return 0;
 }

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <iostream>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -15,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/stdout.hpp"
 #include "runtime/cgroups/manager.hpp"
 #include "runtime/container/cgroup_link.hpp"
 #include "runtime/container/container_status.hpp"
@@ -110,7 +110,7 @@ int ps(const GlobalOptions& g, const PsOptions& o) {
     Opened c = open_running(g, o.id, /*lock=*/false);
     std::vector<pid_t> pids = c.cgroup->pids();
     if (o.format == "json") {
-        std::cout << nlohmann::json(pids).dump() << '\n';
+        print_stdout(nlohmann::json(pids).dump() + '\n');
         return 0;
     }
     if (o.format != "table") throw Error("invalid format option");
@@ -138,13 +138,13 @@ int ps(const GlobalOptions& g, const PsOptions& o) {
     if (it == cols.end()) throw Error("ps: couldn't find PID field in ps output");
     size_t pidCol = static_cast<size_t>(it - cols.begin());
     std::set<pid_t> mine(pids.begin(), pids.end());
-    std::cout << header << '\n';
+    print_stdout(header + '\n');
     for (std::string line; std::getline(lines, line);) {
         std::istringstream ls(line);
         std::string field;
         for (size_t i = 0; i <= pidCol && ls >> field; ++i) {}
         try {
-            if (mine.count(static_cast<pid_t>(std::stol(field)))) std::cout << line << '\n';
+            if (mine.count(static_cast<pid_t>(std::stol(field)))) print_stdout(line + '\n');
         } catch (const std::exception&) {
         }
     }
@@ -192,7 +192,7 @@ int events(const GlobalOptions& g, const EventsOptions& o) {
         j["type"] = type;
         j["id"] = o.id;
         if (data) j["data"] = *data;
-        std::cout << j.dump() << std::endl;
+        print_stdout(j.dump() + '\n');
     };
     if (o.stats) {
         auto data = stats_json(c.cgroup->stats());

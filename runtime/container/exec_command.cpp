@@ -29,7 +29,6 @@
 #include <algorithm>
 #include <climits>
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <sstream>
 
