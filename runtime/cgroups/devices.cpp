@@ -1,8 +1,9 @@
 #include "runtime/cgroups/devices.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
-#include <sstream>
+#include <string_view>
 #include <tuple>
 
 #include "common/error.hpp"
@@ -137,12 +138,24 @@ DeviceState emulate_devices(const std::vector<DeviceRule>& rules) {
 
 DeviceState parse_devices_list(const std::string& text) {
     Model m;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::string type, nums, access;
-        if (!(ls >> type >> nums >> access)) continue;
+    // "type major:minor access" lines; no streams (their first use costs a
+    // locale set-up, and this runs on every create).
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        std::string_view f[3];
+        size_t n = 0, i = 0;
+        while (n < 3 && i < line.size()) {
+            while (i < line.size() && line[i] == ' ') ++i;
+            size_t j = line.find(' ', i);
+            if (j == std::string_view::npos) j = line.size();
+            if (j > i) f[n++] = line.substr(i, j - i);
+            i = j;
+        }
+        if (n < 3) continue;
+        const std::string_view type = f[0], nums = f[1], access = f[2];
         DeviceRule r;
         r.allow = true;
         r.type = type[0];
@@ -151,15 +164,18 @@ DeviceState parse_devices_list(const std::string& text) {
             m.exceptions.clear();
             continue;
         }
+        const std::string bad = "parse devices.list: bad line \"" + std::string(line) + "\"";
         auto colon = nums.find(':');
-        if (colon == std::string::npos) throw Error("parse devices.list: bad line \"" + line + "\"");
-        std::string maj = nums.substr(0, colon), min = nums.substr(colon + 1);
-        try {
-            r.major = maj == "*" ? -1 : std::stoll(maj);
-            r.minor = min == "*" ? -1 : std::stoll(min);
-        } catch (const std::exception&) {
-            throw Error("parse devices.list: bad line \"" + line + "\"");
-        }
+        if (colon == std::string_view::npos) throw Error(bad);
+        auto number = [&](std::string_view s) -> int64_t {
+            if (s == "*") return -1;
+            int64_t v = 0;
+            auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (ec != std::errc() || p != s.data() + s.size()) throw Error(bad);
+            return v;
+        };
+        r.major = number(nums.substr(0, colon));
+        r.minor = number(nums.substr(colon + 1));
         r.access = 0;
         for (char c : access) {
             if (c == 'r') r.access |= kAccessRead;

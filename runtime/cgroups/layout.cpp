@@ -1,14 +1,16 @@
 #include "runtime/cgroups/layout.hpp"
 
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <fstream>
-#include <sstream>
+#include <string_view>
 
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 
 namespace berth::cgroups {
 
@@ -97,6 +99,20 @@ Mode detect_mode(const std::string& mountRoot) {
     return Mode::Legacy;
 }
 
+// The whitespace-separated fields of one mountinfo line (views into it).
+static std::vector<std::string_view> fields_of(std::string_view line) {
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+        size_t j = i;
+        while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
+        if (j > i) out.push_back(line.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
 Layout parse_layout(const std::string& text, const std::string& mountRoot, Mode mode) {
     Layout layout;
     layout.mode = mode;
@@ -104,18 +120,20 @@ Layout parse_layout(const std::string& text, const std::string& mountRoot, Mode 
         layout.unified = mountRoot;
         return layout;
     }
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
+    // Plain string_view scanning, no streams: this runs on every create.
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
         // id parent maj:min root mountpoint options [optional...] - fstype source superoptions
-        std::istringstream ls(line);
-        std::vector<std::string> f;
-        for (std::string w; ls >> w;) f.push_back(w);
+        if (line.find(" - cgroup") == std::string_view::npos) continue;  // neither cgroup nor cgroup2
+        const std::vector<std::string_view> f = fields_of(line);
         auto dash = std::find(f.begin(), f.end(), "-");
         if (f.size() < 5 || dash == f.end() || std::distance(dash, f.end()) < 4) continue;
-        const std::string mountpoint = unescape(f[4]);
-        const std::string& fstype = *(dash + 1);
-        const std::string& superopts = *(dash + 3);
+        const std::string mountpoint = unescape(std::string(f[4]));
+        const std::string_view fstype = *(dash + 1);
+        const std::string superopts(*(dash + 3));
         if (!is_below(mountpoint, mountRoot)) continue;
         if (fstype == "cgroup2") {
             if (mode == Mode::Hybrid && layout.unified.empty()) layout.unified = mountpoint;
@@ -138,11 +156,18 @@ Layout parse_layout(const std::string& text, const std::string& mountRoot, Mode 
 Layout detect_layout(const std::string& mountRoot, const std::string& mountinfoPath) {
     Mode mode = detect_mode(mountRoot);
     if (mode == Mode::Unified) return parse_layout("", mountRoot, mode);
-    std::ifstream f(mountinfoPath);
-    if (!f) throw_errno("open " + mountinfoPath);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    Layout layout = parse_layout(ss.str(), mountRoot, mode);
+    UniqueFd fd(::open(mountinfoPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open " + mountinfoPath);
+    std::string text;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("read " + mountinfoPath);
+        if (n == 0) break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    Layout layout = parse_layout(text, mountRoot, mode);
     if (layout.v1.empty())
         throw Error("no cgroup v1 hierarchy is mounted below " + mountRoot + " (mode " + to_string(mode) + ")");
     return layout;

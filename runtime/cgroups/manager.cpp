@@ -6,7 +6,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <cstdlib>
 
 #include "common/error.hpp"
 #include "runtime/cgroups/backends.hpp"
@@ -75,10 +75,23 @@ CgroupGuard::~CgroupGuard() {
 }
 
 bool in_user_namespace() {
-    std::ifstream f("/proc/self/uid_map");
-    uint64_t inside = 0, outside = 0, count = 0;
-    if (!(f >> inside >> outside >> count)) return false;
-    return !(inside == 0 && outside == 0 && count == 4294967295ULL);
+    // The initial user namespace maps all of 0..2^32-2 onto itself, in one line.
+    UniqueFd fd(::open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC));
+    if (!fd) return false;
+    char buf[256];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return false;
+    buf[n] = '\0';
+    char* p = buf;
+    uint64_t v[3];
+    for (uint64_t& x : v) {
+        char* end = nullptr;
+        x = std::strtoull(p, &end, 10);
+        if (end == p) return false;
+        p = end;
+    }
+    while (*p == ' ' || *p == '\n') ++p;
+    return !(v[0] == 0 && v[1] == 0 && v[2] == 4294967295ULL && *p == '\0');
 }
 
 OomWatch OomWatch::for_v2(const std::string& dir) {

@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <set>
-#include <sstream>
+#include <string_view>
 
 #include "common/error.hpp"
 #include "runtime/kernel/mount_api.hpp"
@@ -36,13 +37,15 @@ std::vector<OwnCgroup> read_own_cgroups() {
     while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
     if (n < 0) throw_errno("read /proc/self/cgroup");
     std::vector<OwnCgroup> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
+    std::string_view rest = text;  // no streams: their first use costs a locale set-up
+    while (!rest.empty()) {
+        size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
         size_t a = line.find(':');
-        size_t b = a == std::string::npos ? a : line.find(':', a + 1);
-        if (b == std::string::npos) continue;
-        out.push_back({line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+        size_t b = a == std::string_view::npos ? a : line.find(':', a + 1);
+        if (b == std::string_view::npos) continue;
+        out.push_back({std::string(line.substr(a + 1, b - a - 1)), std::string(line.substr(b + 1))});
     }
     return out;
 }
@@ -178,11 +181,13 @@ void mount_cgroup_v1(const MountContext& ctx, const spec::Mount& m, const MountO
 
         // "cpu" -> "cpu,cpuacct" for co-mounted controllers.
         if (name.find(',') != std::string::npos) {
-            std::string part;
-            std::istringstream parts(name);
-            while (std::getline(parts, part, ','))
-                if (::symlinkat(name.c_str(), top.get(), part.c_str()) < 0 && errno != EEXIST)
+            for (size_t i = 0; i <= name.size();) {
+                size_t comma = std::min(name.find(',', i), name.size());
+                const std::string part = name.substr(i, comma - i);
+                if (!part.empty() && ::symlinkat(name.c_str(), top.get(), part.c_str()) < 0 && errno != EEXIST)
                     throw_errno(what + ": symlink " + part);
+                i = comma + 1;
+            }
         }
     }
     // A bind mount keeps the host's flags: nosuid, nodev, noexec (and ro)
