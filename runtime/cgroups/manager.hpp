@@ -159,6 +159,10 @@ protected:
 // one thread is the whole process, and the kernel moves the caller itself
 // without the global lock. Throws on the first file that refuses.
 void join_self_v1(const std::vector<std::string>& taskFiles);
+// The same through fds the parent opened (open_task_files): the init then
+// only writes. taskFiles names them in errors; fds and names pair up.
+std::vector<UniqueFd> open_task_files(const std::vector<std::string>& taskFiles);
+void join_self_v1(const std::vector<UniqueFd>& taskFds, const std::vector<std::string>& taskFiles);
 
 // Destroys the cgroup when a create fails before commit().
 class CgroupGuard {

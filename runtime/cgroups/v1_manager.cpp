@@ -359,6 +359,21 @@ void join_self_v1(const std::vector<std::string>& taskFiles) {
     }
 }
 
+std::vector<UniqueFd> open_task_files(const std::vector<std::string>& taskFiles) {
+    std::vector<UniqueFd> fds;
+    for (const auto& f : taskFiles) {
+        fds.emplace_back(::open(f.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fds.back()) throw_errno("join cgroup " + f);
+    }
+    return fds;
+}
+
+void join_self_v1(const std::vector<UniqueFd>& taskFds, const std::vector<std::string>& taskFiles) {
+    for (size_t i = 0; i < taskFds.size(); ++i)
+        if (::write(taskFds[i].get(), "0", 1) != 1)
+            throw_errno("join cgroup " + (i < taskFiles.size() ? taskFiles[i] : std::string("tasks")));
+}
+
 std::unique_ptr<Manager> make_v1_manager(const std::string& path, const Layout& layout, Creation creation) {
     return std::make_unique<V1Manager>(path, layout, creation);
 }

@@ -353,7 +353,14 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
         if (plan.rlimitsByParent) kernel::apply_rlimits(config.process->rlimits, child.pid);
         // From the runtime namespace: inside a user namespace lowering it cannot work.
         if (config.process->oomScoreAdj) kernel::apply_oom_score_adj(*config.process->oomScoreAdj, child.pid);
-        if (plan.waitForGo) parentEnd.send(SyncMsg::Go);
+        if (plan.waitForGo) {
+            // With Go, the v1 `tasks` files open for writing: the init, which
+            // is on the critical path, then only writes "0" to each.
+            std::vector<UniqueFd> taskFds = cgroups::open_task_files(plan.cgroupTaskFiles);
+            std::vector<int> raw;
+            for (const auto& fd : taskFds) raw.push_back(fd.get());
+            parentEnd.send(SyncMsg::Go, {}, raw);
+        }
         // The record with the init's pid and start time, once the init no
         // longer waits for us: from here a SIGKILLed create leaves what
         // `delete --force` needs to kill it.

@@ -216,11 +216,14 @@ void run_init(const InitPlan& plan, SyncChannel& ch) noexcept {
             BERTH_FAULT_MARK("namespace", "unshare network namespace");
             if (::unshare(static_cast<int>(plan.namespaces.unshareFirst)) < 0) throw_errno("create network namespace");
         }
-        if (plan.waitForGo) ch.expect(SyncMsg::Go);
+        std::vector<UniqueFd> taskFds;
+        if (plan.waitForGo) ch.expect(SyncMsg::Go, &taskFds);
         // Into the v1 cgroups (made and limited by the parent before Go)
         // before any container code runs; clone3 placed us in the cgroup2 one.
-        // The parent does it when the list is empty.
-        cgroups::join_self_v1(plan.cgroupTaskFiles);
+        // The parent does it when the list is empty. Go brings the files open.
+        if (taskFds.size() == plan.cgroupTaskFiles.size()) cgroups::join_self_v1(taskFds, plan.cgroupTaskFiles);
+        else cgroups::join_self_v1(plan.cgroupTaskFiles);
+        taskFds.clear();
         pid = host_pid();
         setup_container(plan, ch, seccompAgent);
         prepare_inherited_fds(plan.preserveFds);

@@ -53,6 +53,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/unique_fd.hpp"
 
@@ -67,11 +68,12 @@ public:
     explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
     static void make_pair(SyncChannel& parent, SyncChannel& child);
 
-    void send(SyncMsg, std::string_view payload = {}) const;
-    // Receives one message; throws on EOF ("peer exited") or I/O errors.
-    SyncMsg receive(std::string* payload = nullptr) const;
+    void send(SyncMsg, std::string_view payload = {}, const std::vector<int>& fds = {}) const;
+    // Receives one message; throws on EOF ("peer exited") or I/O errors. Fds
+    // that came with it (SCM_RIGHTS, O_CLOEXEC) go to *fds, or are closed.
+    SyncMsg receive(std::string* payload = nullptr, std::vector<UniqueFd>* fds = nullptr) const;
     // Receives and requires `expected`; an Error message becomes a thrown Error.
-    void expect(SyncMsg expected) const;
+    void expect(SyncMsg expected, std::vector<UniqueFd>* fds = nullptr) const;
 
     int fd() const { return fd_.get(); }
     void close() { fd_.reset(); }
