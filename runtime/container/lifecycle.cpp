@@ -49,17 +49,21 @@ bool wait_exit(int pidfd, int timeoutMs) {
 
 }  // namespace
 
-void start_container(const ContainerDir& dir, const ContainerRecord& rec) {
+void start_container(const ContainerDir& dir, const ContainerRecord& rec, int initPidfd) {
     // The pidfd first: opening the fifo releases init, and an init whose exec
     // fails exits at once; its error is then in the fifo, not "stopped".
-    UniqueFd init = open_init(rec);
-    if (!init) throw Error("cannot start a container that has stopped");
+    UniqueFd opened;
+    if (initPidfd < 0) {
+        opened = open_init(rec);
+        if (!opened) throw Error("cannot start a container that has stopped");
+        initPidfd = opened.get();
+    }
     std::string fifoPath = dir.file("exec.fifo");
     UniqueFd fifo(::open(fifoPath.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fifo) throw_errno("open " + fifoPath);
 
     // Opening the fifo released init; wait for its byte (or its death).
-    pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {init.get(), POLLIN, 0}};
+    pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {initPidfd, POLLIN, 0}};
     for (;;) {
         int n = ::poll(fds, 2, -1);
         if (n < 0 && errno == EINTR) continue;

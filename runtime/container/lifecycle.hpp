@@ -12,7 +12,9 @@ namespace berth::container {
 
 // `start`: lets a created container's init exec the user program, reports an
 // exec failure, then runs the poststart hooks. Status must be created.
-void start_container(const ContainerDir&, const ContainerRecord&);
+// initPidfd: a pidfd of the init this process created and still holds (run);
+// -1: one is opened and checked against the record.
+void start_container(const ContainerDir&, const ContainerRecord&, int initPidfd = -1);
 
 // SIGKILLs the container (every process of its cgroup and its init) and waits
 // until the init is gone.

@@ -68,7 +68,7 @@ int run(const GlobalOptions& g, const RunOptions& o) {
             copy_terminal_size(STDIN_FILENO, master.get());
         }
         consoleOurs.reset();
-        start_container(c.dir, c.record);
+        start_container(c.dir, c.record, c.pidfd.get());
     } catch (const Error&) {
         if (!o.keep) delete_quietly(c);
         throw;

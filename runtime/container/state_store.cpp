@@ -217,6 +217,14 @@ static void remove_tree_at(int dirfd) {
 
 void ContainerDir::remove() {
     if (removed_) return;
+    // What berth keeps there, then the directory; anything else (a dir it
+    // did not make, files of an older berth) is found by the full walk.
+    for (const char* name : {"state.json", "config.json", "exec.fifo"}) (void)::unlinkat(dirFd_.get(), name, 0);
+    if (::rmdir(path_.c_str()) == 0) {
+        removed_ = true;
+        committed_ = true;
+        return;
+    }
     remove_tree_at(dirFd_.get());
     if (::rmdir(path_.c_str()) < 0 && errno != ENOENT) throw_errno("remove state directory " + path_);
     removed_ = true;
