@@ -29,13 +29,16 @@ PROBES = [
     # no return probe: a uretprobe across clone3 distorts the fork
     ("clone_process", "_ZN5berth6kernel13clone_processEmi", False),
     ("add_process", "_ZN5berth9container11CgroupSetup11add_processEib", True),
+    # the parent's cgroup work after clone3 (v1 directories, limits, devices), while the init makes its netns
+    ("cgroup_finish", "_ZN5berth9container11CgroupSetup6finishEb", True),
     # the init joining the v1 cgroups itself (berth builds that have it)
-    ("join_self_v1", "_ZN5berth7cgroups12join_self_v1ERKSt6vectorINSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEESaIS7_EE", True),
+    # the init joining the v1 cgroups through fds the parent sent with Go (berth builds that have it)
+    ("join_self_v1", "_ZN5berth7cgroups12join_self_v1ERKSt6vectorINS_8UniqueFdESaIS2_EERKS1_INSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEESaISC_EE", True),
     ("run_init", "_ZN5berth9container8run_initERKNS0_8InitPlanERNS0_11SyncChannelE", False),
     ("prepare_rootfs", "_ZN5berth6kernel14prepare_rootfsERKNS0_13RootfsContextE", True),
     ("enter_rootfs", "_ZN5berth6kernel12enter_rootfsERKNS0_13RootfsContextE", True),
     ("finish_rootfs", "_ZN5berth6kernel13finish_rootfsERKNS0_13RootfsContextE", True),
-    ("start_container", "_ZN5berth9container15start_containerERKNS0_12ContainerDirERKNS0_15ContainerRecordE", True),
+    ("start_container", "_ZN5berth9container15start_containerERKNS0_12ContainerDirERKNS0_15ContainerRecordEi", True),
     ("wait_in_foreground", "_ZN5berth9container18wait_in_foregroundEiiNS_8UniqueFdERKNS0_14BlockedSignalsE", True),
 ]
 GROUP = "berth_phase"
@@ -83,13 +86,14 @@ SPANS = [
     ("exec -> main (ld.so, static init)", "exec", "main.enter.p"),
     ("main -> cgroup setup (cli, config, state dir)", "main.enter.p", "cgroup_setup.enter.p"),
     ("  of which load_config_file", "load_config.enter.p", "load_config.return.p"),
-    ("cgroup setup (layout, mkdir, limits)", "cgroup_setup.enter.p", "cgroup_setup.return.p"),
+    ("cgroup setup (layout, cgroup2 mkdir)", "cgroup_setup.enter.p", "cgroup_setup.return.p"),
     ("  of which detect_layout", "detect_layout.enter.p", "detect_layout.return.p"),
     ("cgroup setup -> clone_process", "cgroup_setup.return.p", "clone_process.enter.p"),
     ("clone_process -> fork (clone3)", "clone_process.enter.p", "fork"),
     ("add_process (parent: cgroup.procs writes)", "add_process.enter.p", "add_process.return.p"),
+    ("parent: cgroup finish (v1 dirs, limits, devices)", "cgroup_finish.enter.p", "cgroup_finish.return.p"),
     ("child: join_self_v1 (writes 0 to tasks)", "join_self_v1.enter.c", "join_self_v1.return.c"),
-    ("child: run_init -> prepare_rootfs (cgroups)", "run_init.enter.c", "prepare_rootfs.enter.c"),
+    ("child: run_init -> prepare_rootfs (netns, Go, v1 join)", "run_init.enter.c", "prepare_rootfs.enter.c"),
     ("child: prepare_rootfs (mounts)", "prepare_rootfs.enter.c", "prepare_rootfs.return.c"),
     ("child: enter_rootfs (pivot_root, umount)", "enter_rootfs.enter.c", "enter_rootfs.return.c"),
     ("child: finish_rootfs (masks, ro)", "finish_rootfs.enter.c", "finish_rootfs.return.c"),
