@@ -15,7 +15,9 @@
 //   linux.resources, device rules            so it overlaps the parent's cgroup work)
 //   [parent joins the cgroups itself when
 //    the child cannot; uid/gid maps]
-//                         ---- Go ------->   (waits for Go only when told to by the plan:
+//   open the v1 `tasks` files
+//                         ---- Go ------->   (with those files' fds, SCM_RIGHTS)
+//                                            (waits for Go only when told to by the plan:
 //                                            always when it joins v1 hierarchies, which
 //                                            exist and are limited only from Go on)
 //                                            write 0 to the v1 `tasks` files (self-join),
