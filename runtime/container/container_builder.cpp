@@ -276,6 +276,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     UniqueFd fifo(::open(fifoPath.c_str(), O_PATH | O_CLOEXEC));
     if (!fifo) throw_errno("open " + fifoPath);
     plan.execFifo = fifo.get();
+    UniqueFd execFifo;  // run's read end (startAfterCommit)
 
     // A first record, before the cgroup exists: a create killed from here on
     // leaves what `delete --force` needs to remove (status creating, pid 0).
@@ -379,6 +380,10 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
         if (!o.pidFile.empty()) write_pid_file(o.pidFile, child.pid);
         rec.creating = false;
         dir.write_record(rec);
+        if (bo.startAfterCommit && !(terminal && bo.consoleSocketFd >= 0)) {
+            execFifo.reset(::open(fifoPath.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+            if (!execFifo) throw_errno("open " + fifoPath);
+        }
         parentEnd.send(SyncMsg::Commit);
     } catch (const Error& e) {
         if (e.code() == EPIPE || e.code() == ECONNRESET) throw Error(why_init_died(child.pidfd.get(), config), e.code()).wrap("create");
@@ -389,7 +394,7 @@ CreatedContainer build_container(const GlobalOptions& g, const BuildOptions& bo)
     auto cgroupManager = cgroup.commit();
     dir.commit();
     return CreatedContainer{std::move(dir), std::move(rec), std::move(config), std::move(child.pidfd),
-                            std::move(cgroupManager)};
+                            std::move(cgroupManager), std::move(execFifo)};
 }
 
 }  // namespace berth::container

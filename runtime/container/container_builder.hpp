@@ -24,6 +24,7 @@ struct CreatedContainer {
     spec::Config config;
     UniqueFd pidfd;
     std::unique_ptr<cgroups::Manager> cgroup;  // for run's delete: the layout is known
+    UniqueFd execFifo;                         // read end, when BuildOptions::startAfterCommit
 };
 
 struct BuildOptions {
@@ -32,6 +33,10 @@ struct BuildOptions {
     // console master itself when there is no --console-socket.
     bool foreground = false;
     int consoleSocketFd = -1;  // an already-connected console socket (run's own socketpair)
+    // `run` starts the container right after create: exec.fifo is opened for
+    // reading before Commit, so the init's open of it does not block and wait
+    // for a second message (not when run must size the pty it receives first).
+    bool startAfterCommit = false;
 };
 
 CreatedContainer build_container(const GlobalOptions&, const BuildOptions&);

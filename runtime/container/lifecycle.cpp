@@ -49,7 +49,7 @@ bool wait_exit(int pidfd, int timeoutMs) {
 
 }  // namespace
 
-void start_container(const ContainerDir& dir, const ContainerRecord& rec, int initPidfd) {
+void start_container(const ContainerDir& dir, const ContainerRecord& rec, int initPidfd, UniqueFd fifo) {
     // The pidfd first: opening the fifo releases init, and an init whose exec
     // fails exits at once; its error is then in the fifo, not "stopped".
     UniqueFd opened;
@@ -59,7 +59,7 @@ void start_container(const ContainerDir& dir, const ContainerRecord& rec, int in
         initPidfd = opened.get();
     }
     std::string fifoPath = dir.file("exec.fifo");
-    UniqueFd fifo(::open(fifoPath.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fifo) fifo.reset(::open(fifoPath.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fifo) throw_errno("open " + fifoPath);
 
     // Opening the fifo released init; wait for its byte (or its death).

@@ -13,8 +13,9 @@ namespace berth::container {
 // `start`: lets a created container's init exec the user program, reports an
 // exec failure, then runs the poststart hooks. Status must be created.
 // initPidfd: a pidfd of the init this process created and still holds (run);
-// -1: one is opened and checked against the record.
-void start_container(const ContainerDir&, const ContainerRecord&, int initPidfd = -1);
+// -1: one is opened and checked against the record. fifo: exec.fifo already
+// opened for reading (run's create did, before Commit); empty: opened here.
+void start_container(const ContainerDir&, const ContainerRecord&, int initPidfd = -1, UniqueFd fifo = {});
 
 // SIGKILLs the container (every process of its cgroup and its init) and waits
 // until the init is gone.

@@ -46,6 +46,7 @@ int run(const GlobalOptions& g, const RunOptions& o) {
     BuildOptions bo;
     bo.create = o;
     bo.foreground = !o.detach;
+    bo.startAfterCommit = true;
     // Foreground without --console-socket: if the process wants a terminal,
     // berth receives the pty master itself over this socketpair.
     UniqueFd consoleOurs, consoleTheirs;
@@ -68,7 +69,7 @@ int run(const GlobalOptions& g, const RunOptions& o) {
             copy_terminal_size(STDIN_FILENO, master.get());
         }
         consoleOurs.reset();
-        start_container(c.dir, c.record, c.pidfd.get());
+        start_container(c.dir, c.record, c.pidfd.get(), std::move(c.execFifo));
     } catch (const Error&) {
         if (!o.keep) delete_quietly(c);
         throw;
