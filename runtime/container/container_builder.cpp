@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -36,11 +37,19 @@ namespace berth::container {
 std::string rfc3339_now() {
     timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    tm t;
-    gmtime_r(&ts.tv_sec, &t);
+    // Calendar arithmetic, not gmtime_r/strftime: glibc's first gmtime_r
+    // runs tzset(), which reads /etc/localtime, for a UTC string.
+    using namespace std::chrono;
+    const sys_seconds secs{seconds{ts.tv_sec}};
+    const sys_days day = floor<days>(secs);
+    const year_month_day ymd{day};
+    const hh_mm_ss<seconds> hms{secs - day};
     char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-    std::string s(buf, n);
+    int n = snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                     static_cast<long>(hms.seconds().count()));
+    std::string s(buf, n > 0 ? static_cast<size_t>(n) : 0);
     if (ts.tv_nsec) {
         char frac[16];
         snprintf(frac, sizeof frac, ".%09ld", ts.tv_nsec);

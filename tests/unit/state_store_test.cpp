@@ -2,6 +2,7 @@
 // the wrong type or range is an error naming the file and field, never
 // undefined behaviour (fuzz/fuzz_state found a float pidStartTime).
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "runtime/container/container_builder.hpp"
 #include "runtime/container/state_store.hpp"
 
 using berth::container::ContainerDir;
@@ -67,4 +69,33 @@ TEST_CASE("state file: numbers of the wrong kind or range are errors naming the 
     CHECK(read_error(kHead + R"("12"})").find("pid: expected an integer") != std::string::npos);
     CHECK(read_error(R"({"id":"c1","bundle":"/b"})").find("pid is missing") != std::string::npos);
     CHECK(read_error(kHead + R"(12})") == "");
+}
+
+// "created" in state.json: RFC 3339 UTC, as Go's RFC3339Nano, computed without
+// the time zone database; it must agree with gmtime for the same second.
+TEST_CASE("rfc3339_now is RFC 3339 UTC with trimmed nanoseconds and agrees with gmtime") {
+    for (int attempt = 0;; ++attempt) {
+        time_t before = time(nullptr);
+        std::string s = berth::container::rfc3339_now();
+        time_t after = time(nullptr);
+        INFO(s);
+        REQUIRE(s.size() >= 20);
+        CHECK(s.back() == 'Z');
+        CHECK(s[4] == '-');
+        CHECK(s[7] == '-');
+        CHECK(s[10] == 'T');
+        CHECK(s[13] == ':');
+        CHECK(s[16] == ':');
+        if (s.size() > 20) {
+            CHECK(s[19] == '.');
+            CHECK(s[s.size() - 2] != '0');  // trailing zeros trimmed
+        }
+        if (before != after && attempt < 3) continue;  // a second boundary in between: try again
+        struct tm t;
+        gmtime_r(&before, &t);
+        char expect[32];
+        strftime(expect, sizeof expect, "%Y-%m-%dT%H:%M:%S", &t);
+        CHECK(s.substr(0, 19) == expect);
+        break;
+    }
 }
