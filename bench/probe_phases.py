@@ -38,7 +38,7 @@ PROBES = [
     ("prepare_rootfs", "_ZN5berth6kernel14prepare_rootfsERKNS0_13RootfsContextE", True),
     ("enter_rootfs", "_ZN5berth6kernel12enter_rootfsERKNS0_13RootfsContextE", True),
     ("finish_rootfs", "_ZN5berth6kernel13finish_rootfsERKNS0_13RootfsContextE", True),
-    ("start_container", "_ZN5berth9container15start_containerERKNS0_12ContainerDirERKNS0_15ContainerRecordEi", True),
+    ("start_container", "_ZN5berth9container15start_containerERKNS0_12ContainerDirERKNS0_15ContainerRecordEiNS_8UniqueFdE", True),
     ("wait_in_foreground", "_ZN5berth9container18wait_in_foregroundEiiNS_8UniqueFdERKNS0_14BlockedSignalsE", True),
 ]
 GROUP = "berth_phase"
