@@ -8,12 +8,24 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/unique_fd.hpp"
 
 namespace berth::kernel {
 
 inline constexpr size_t kMaxFdNameLen = 4096;
+
+// One message: `data` plus any number of fds as SCM_RIGHTS (MSG_NOSIGNAL).
+// Returns the bytes sent; throws "<what>: <errno text>" with the errno.
+size_t send_with_fds(int sock, std::string_view data, const std::vector<int>& fds, const std::string& what);
+
+// Receives one message into buf; the fds that came with it (O_CLOEXEC) go to
+// `fds`. Returns the bytes received (0 with no fds: the peer closed). Throws
+// "<what>: ..." on errors, and EMSGSIZE when more than maxFds came (those are
+// closed, never leaked).
+size_t recv_with_fds(int sock, char* buf, size_t len, std::vector<UniqueFd>& fds, size_t maxFds,
+                     const std::string& what);
 
 // Sends fd with `name` as the data. name must be non-empty (a stream socket
 // drops control data sent with zero bytes) and shorter than kMaxFdNameLen.
