@@ -164,14 +164,14 @@ DeviceState parse_devices_list(const std::string& text) {
             m.exceptions.clear();
             continue;
         }
-        const std::string bad = "parse devices.list: bad line \"" + std::string(line) + "\"";
+        auto bad = [&] { return Error("parse devices.list: bad line \"" + std::string(line) + "\""); };
         auto colon = nums.find(':');
-        if (colon == std::string_view::npos) throw Error(bad);
+        if (colon == std::string_view::npos) throw bad();
         auto number = [&](std::string_view s) -> int64_t {
             if (s == "*") return -1;
             int64_t v = 0;
             auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-            if (ec != std::errc() || p != s.data() + s.size()) throw Error(bad);
+            if (ec != std::errc() || p != s.data() + s.size()) throw bad();
             return v;
         };
         r.major = number(nums.substr(0, colon));

@@ -1,16 +1,14 @@
 #include "runtime/cgroups/layout.hpp"
 
-#include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <string_view>
 
 #include "common/error.hpp"
-#include "common/unique_fd.hpp"
+#include "runtime/kernel/mountinfo.hpp"
 
 namespace berth::cgroups {
 
@@ -156,18 +154,7 @@ Layout parse_layout(const std::string& text, const std::string& mountRoot, Mode 
 Layout detect_layout(const std::string& mountRoot, const std::string& mountinfoPath) {
     Mode mode = detect_mode(mountRoot);
     if (mode == Mode::Unified) return parse_layout("", mountRoot, mode);
-    UniqueFd fd(::open(mountinfoPath.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw_errno("open " + mountinfoPath);
-    std::string text;
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw_errno("read " + mountinfoPath);
-        if (n == 0) break;
-        text.append(buf, static_cast<size_t>(n));
-    }
-    Layout layout = parse_layout(text, mountRoot, mode);
+    Layout layout = parse_layout(kernel::read_mountinfo_text(mountinfoPath), mountRoot, mode);
     if (layout.v1.empty())
         throw Error("no cgroup v1 hierarchy is mounted below " + mountRoot + " (mode " + to_string(mode) + ")");
     return layout;

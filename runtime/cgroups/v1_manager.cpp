@@ -322,7 +322,12 @@ private:
 
     void make_remaining() override {
         std::vector<std::string> made;
-        make_v1_directories(made);
+        try {
+            make_v1_directories(made);
+        } catch (...) {
+            for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
+            throw;
+        }
     }
 
     // Appends every v1 directory it creates to `made`, parents first.

@@ -91,7 +91,7 @@ std::vector<MountInfo> parse_mountinfo(std::string_view text) {
     return out;
 }
 
-std::vector<MountInfo> read_mountinfo(const std::string& path) {
+std::string read_mountinfo_text(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) throw_errno("open " + path);
     std::string text;
@@ -105,7 +105,9 @@ std::vector<MountInfo> read_mountinfo(const std::string& path) {
         if (n == 0) break;
         text.append(buf, static_cast<size_t>(n));
     }
-    return parse_mountinfo(text);
+    return text;
 }
+
+std::vector<MountInfo> read_mountinfo(const std::string& path) { return parse_mountinfo(read_mountinfo_text(path)); }
 
 }  // namespace berth::kernel

@@ -29,6 +29,9 @@ struct MountInfo {
 // in paths are decoded.
 std::vector<MountInfo> parse_mountinfo(std::string_view text);
 
+// The text of a mountinfo file (whole). Throws Error on read failure.
+std::string read_mountinfo_text(const std::string& path = "/proc/self/mountinfo");
+
 // Reads and parses a mountinfo file. Throws Error on read failure.
 std::vector<MountInfo> read_mountinfo(const std::string& path = "/proc/self/mountinfo");
 
